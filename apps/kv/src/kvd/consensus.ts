@@ -1,0 +1,219 @@
+import type { Logger } from '@minicore/log';
+import type { ConfChange, Entry, Message, RaftNode, Ready, SoftState } from '@minicore/raft';
+import type { RaftStorage } from './raft-storage.js';
+
+/** What the replicated state machine does with committed entries; the consensus driver knows nothing of keys. */
+export interface StateMachine {
+  /** Applies one committed normal entry and returns the result for the member that proposed it. */
+  apply(entry: Entry): unknown;
+  /** Applies a committed membership change (after Raft itself has taken it in). */
+  applyConfChange(change: ConfChange, index: number): void;
+  /** The whole state as a string, for a Raft snapshot. */
+  snapshot(): string;
+  restore(image: string): void;
+}
+
+export interface ConsensusOptions {
+  raft: RaftNode;
+  storage: RaftStorage;
+  stateMachine: StateMachine;
+  send: (messages: Message[]) => void;
+  logger: Logger;
+  /** Take a snapshot and compact the log every this many applied entries. */
+  snapshotCount: number;
+  onSoftState?: (state: SoftState) => void;
+}
+
+/** The entry kvd proposes: the request id lets the proposing member match the result to its waiter. */
+export interface Proposal<C> {
+  id: string;
+  command: C;
+}
+
+/**
+ * Drives a Raft core: feeds it ticks and messages, and processes its Ready batches strictly in
+ * order: persist (one synced batch), then send, then apply, then advance. Proposals resolve when
+ * their entry is applied on this member, so a client that wrote through a member reads its write
+ * there afterwards.
+ */
+export class Consensus {
+  private running = false;
+  private pendingRun = false;
+  private readonly waiters = new Map<string, { resolve: (result: unknown) => void; reject: (error: Error) => void }>();
+  private readonly readWaiters = new Map<string, { index: number | null; resolve: () => void; reject: (error: Error) => void }>();
+  private readonly applyWaiters: { index: number; resolve: () => void }[] = [];
+  private appliedIndex = 0;
+  private snapshotIndex = 0;
+  private stopped = false;
+  private failure: Error | undefined;
+
+  constructor(private readonly options: ConsensusOptions) {}
+
+  get applied(): number {
+    return this.appliedIndex;
+  }
+
+  /** Restores the applied position after the state machine was loaded from a snapshot at `index`. */
+  setApplied(index: number): void {
+    this.appliedIndex = index;
+    this.snapshotIndex = index;
+  }
+
+  tick(): void {
+    this.options.raft.tick();
+    this.schedule();
+  }
+
+  step(message: Message): void {
+    this.options.raft.step(message);
+    this.schedule();
+  }
+
+  /** Registers a waiter for the proposal's result; the caller then gets the entry committed (propose locally or via the leader). */
+  waitFor(id: string): Promise<unknown> {
+    return new Promise((resolve, reject) => this.waiters.set(id, { resolve, reject }));
+  }
+
+  cancel(id: string, error: Error): void {
+    this.waiters.get(id)?.reject(error);
+    this.waiters.delete(id);
+    const read = this.readWaiters.get(id);
+    if (read) {
+      this.readWaiters.delete(id);
+      read.reject(error);
+    }
+  }
+
+  /** Proposes on this member's Raft (throws NotLeaderError on a follower). */
+  propose(data: string): void {
+    this.options.raft.propose(data);
+    this.schedule();
+  }
+
+  proposeConfChange(change: ConfChange): void {
+    this.options.raft.proposeConfChange(change);
+    this.schedule();
+  }
+
+  /** Linearizable read barrier (ReadIndex): resolves once this member has applied everything committed before the call. */
+  readBarrier(id: string): Promise<void> {
+    const done = new Promise<void>((resolve, reject) => this.readWaiters.set(id, { index: null, resolve, reject }));
+    this.options.raft.readIndex(id);
+    this.schedule();
+    return done;
+  }
+
+  /** Resolves when this member has applied at least `index`. */
+  waitApplied(index: number): Promise<void> {
+    if (this.appliedIndex >= index) return Promise.resolve();
+    return new Promise((resolve) => this.applyWaiters.push({ index, resolve }));
+  }
+
+  schedule(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.pendingRun = true;
+      return;
+    }
+    this.running = true;
+    setImmediate(() => void this.run());
+  }
+
+  private async run(): Promise<void> {
+    try {
+      do {
+        this.pendingRun = false;
+        while (!this.stopped && this.options.raft.hasReady()) await this.handle(this.options.raft.ready());
+      } while (this.pendingRun && !this.stopped);
+    } catch (error) {
+      // A failed fsync or apply leaves this member's state unknown: stop rather than risk acknowledging lost writes.
+      this.failure = error as Error;
+      this.options.logger.fatal({ err: error }, 'consensus loop failed; this member stops serving');
+      this.stop(this.failure);
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private async handle(ready: Ready): Promise<void> {
+    if (ready.softState) this.options.onSoftState?.(ready.softState);
+    await this.options.storage.save({ hardState: ready.hardState, entries: ready.entries, snapshot: ready.snapshot });
+    if (ready.snapshot && ready.snapshot.meta.index > this.appliedIndex) {
+      this.options.stateMachine.restore(ready.snapshot.data);
+      this.appliedIndex = ready.snapshot.meta.index;
+      this.snapshotIndex = ready.snapshot.meta.index;
+    }
+    if (ready.messages.length > 0) this.options.send(ready.messages);
+    for (const entry of ready.committedEntries) this.applyEntry(entry);
+    for (const state of ready.readStates) {
+      const waiter = this.readWaiters.get(state.requestId);
+      if (waiter) waiter.index = state.index;
+    }
+    this.options.raft.advance(ready);
+    this.settleReads();
+    this.settleApplyWaiters();
+    await this.maybeSnapshot();
+  }
+
+  private applyEntry(entry: Entry): void {
+    if (entry.index <= this.appliedIndex) return;
+    if (entry.type === 'confChange') {
+      const change = JSON.parse(entry.data) as ConfChange;
+      this.options.raft.applyConfChange(change);
+      this.options.stateMachine.applyConfChange(change, entry.index);
+    } else if (entry.data !== '') {
+      const proposal = JSON.parse(entry.data) as Proposal<unknown>;
+      const result = this.options.stateMachine.apply(entry);
+      const waiter = this.waiters.get(proposal.id);
+      if (waiter) {
+        this.waiters.delete(proposal.id);
+        waiter.resolve(result);
+      }
+    }
+    this.appliedIndex = entry.index;
+  }
+
+  private settleReads(): void {
+    for (const [id, waiter] of this.readWaiters) {
+      if (waiter.index !== null && waiter.index <= this.appliedIndex) {
+        this.readWaiters.delete(id);
+        waiter.resolve();
+      }
+    }
+  }
+
+  private settleApplyWaiters(): void {
+    for (let i = this.applyWaiters.length - 1; i >= 0; i--) {
+      const waiter = this.applyWaiters[i]!;
+      if (waiter.index <= this.appliedIndex) {
+        this.applyWaiters.splice(i, 1);
+        waiter.resolve();
+      }
+    }
+  }
+
+  private async maybeSnapshot(): Promise<void> {
+    if (this.appliedIndex - this.snapshotIndex < this.options.snapshotCount) return;
+    const image = this.options.stateMachine.snapshot();
+    const index = this.appliedIndex;
+    this.options.raft.compact(index, image);
+    const compactTo = Math.max(0, index - this.options.snapshotCatchUpEntries);
+    const status = this.options.raft.status();
+    await this.options.storage.saveSnapshot({ meta: { index, term: termOf(status, index), conf: { voters: status.voters } }, data: image });
+    this.snapshotIndex = index;
+    this.options.logger.info({ index, compactTo, bytes: image.length }, 'snapshot taken');
+  }
+
+  stop(error = new Error('kvd is stopping')): void {
+    this.stopped = true;
+    for (const id of [...this.waiters.keys(), ...this.readWaiters.keys()]) this.cancel(id, error);
+  }
+
+  get failed(): Error | undefined {
+    return this.failure;
+  }
+}
+
+function termOf(_status: ReturnType<RaftNode['status']>, _index: number): number {
+  return 0;
+}

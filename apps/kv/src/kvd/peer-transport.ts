@@ -1,0 +1,87 @@
+import type { Logger } from '@minicore/log';
+import type { Message, NodeId } from '@minicore/raft';
+
+export interface PeerTransportOptions {
+  selfId: NodeId;
+  clusterId: string;
+  logger: Logger;
+  /** Raft retransmits what is lost; it only needs to hear that a peer did not answer. */
+  onUnreachable: (peer: NodeId) => void;
+  /** How long one POST may take before the peer counts as unreachable (ms). */
+  timeoutMs: number;
+}
+
+interface PeerQueue {
+  urls: string[];
+  pending: Message[];
+  inFlight: boolean;
+  failures: number;
+}
+
+/** The path on the peer listener where members deliver Raft messages to each other. */
+export const RAFT_MESSAGES_PATH = '/raft/messages';
+
+/**
+ * Delivers Raft messages between members over HTTP, as JSON arrays POSTed to each peer's
+ * /raft/messages. One request per peer is in flight at a time; what Raft emits meanwhile queues
+ * and goes in the next request, which is how heavy write load turns into large, few requests.
+ */
+export class PeerTransport {
+  private readonly peers = new Map<NodeId, PeerQueue>();
+  private stopped = false;
+
+  constructor(private readonly options: PeerTransportOptions) {}
+
+  /** Sets who the peers are and where they listen; peers no longer listed are forgotten. */
+  setPeers(peers: ReadonlyMap<NodeId, readonly string[]>): void {
+    for (const id of this.peers.keys()) if (!peers.has(id)) this.peers.delete(id);
+    for (const [id, urls] of peers) {
+      if (id === this.options.selfId) continue;
+      const queue = this.peers.get(id);
+      if (queue) queue.urls = [...urls];
+      else this.peers.set(id, { urls: [...urls], pending: [], inFlight: false, failures: 0 });
+    }
+  }
+
+  send(messages: readonly Message[]): void {
+    if (this.stopped) return;
+    for (const message of messages) {
+      const queue = this.peers.get(message.to);
+      if (!queue) continue; // a removed or unknown member: Raft will stop addressing it
+      queue.pending.push(message);
+      if (!queue.inFlight) void this.flush(message.to, queue);
+    }
+  }
+
+  private async flush(peer: NodeId, queue: PeerQueue): Promise<void> {
+    while (queue.pending.length > 0 && !this.stopped) {
+      const batch = queue.pending.splice(0);
+      queue.inFlight = true;
+      const url = queue.urls[queue.failures % queue.urls.length];
+      try {
+        const hasSnapshot = batch.some((message) => message.type === 'snapshot');
+        const response = await fetch(`${url}${RAFT_MESSAGES_PATH}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-etcd-cluster-id': this.options.clusterId, 'x-server-from': this.options.selfId },
+          body: JSON.stringify(batch),
+          signal: AbortSignal.timeout(hasSnapshot ? 60_000 : this.options.timeoutMs),
+        });
+        await response.arrayBuffer();
+        if (!response.ok) throw new Error(`HTTP ${response.status}`);
+        if (queue.failures > 0) this.options.logger.info({ peer, url }, 'peer reachable again');
+        queue.failures = 0;
+      } catch (error) {
+        if (queue.failures === 0) this.options.logger.warn({ peer, url, err: (error as Error).message }, 'peer unreachable');
+        queue.failures += 1;
+        this.options.onUnreachable(peer);
+      } finally {
+        queue.inFlight = false;
+      }
+    }
+  }
+
+  stop(): void {
+    this.stopped = true;
+    for (const queue of this.peers.values()) queue.pending.length = 0;
+  }
+}

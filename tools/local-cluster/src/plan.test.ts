@@ -1,0 +1,19 @@
+import { describe, expect, it } from 'vitest';
+import { machineAddress, planCluster } from './plan.js';
+
+describe('planCluster', () => {
+  it('gives every machine its own loopback address, data folder and the same initial cluster', () => {
+    const plan = planCluster({ machines: 3, dataDir: '/d', workspaceRoot: '/w' });
+    expect(plan.map((machine) => [machine.name, machine.address])).toEqual([
+      ['core-1', '127.0.0.11'],
+      ['core-2', '127.0.0.12'],
+      ['core-3', '127.0.0.13'],
+    ]);
+    const kvd = plan[1]?.daemons[0];
+    expect(kvd?.script).toBe('/w/apps/kv/dist/kvd/main.js');
+    expect(kvd?.args).toEqual(expect.arrayContaining(['--data-dir', '/d/core-2/kv', '--listen-peer-urls', 'http://127.0.0.12:2380']));
+    expect(kvd?.args).toContain('core-1=http://127.0.0.11:2380,core-2=http://127.0.0.12:2380,core-3=http://127.0.0.13:2380');
+    expect(kvd?.healthUrl).toBe('http://127.0.0.12:2379/health');
+    expect(machineAddress(5)).toBe('127.0.0.15');
+  });
+});
