@@ -36,8 +36,10 @@ export interface HttpServerOptions {
  * typed TypeBox validation, GET /health and Prometheus GET /metrics.
  */
 export function createHttpServer(options: HttpServerOptions): HttpServer {
+  // Typed as fastify's logger interface so the instance's type does not depend on pino's.
+  const loggerInstance: FastifyBaseLogger = options.logger;
   const base = Fastify({
-    loggerInstance: options.logger,
+    loggerInstance,
     // Per-request info lines cost more than the request itself at kv's rates; errors are logged below.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.bodyLimit ?? 1024 * 1024 + 64 * 1024,

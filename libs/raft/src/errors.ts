@@ -1,4 +1,4 @@
-import type { NodeId } from './types.ts';
+import type { NodeId } from './types.js';
 
 /** Base class so callers can tell raft's refusals apart from bugs with one instanceof. */
 export class RaftError extends Error {

@@ -22,6 +22,8 @@ export interface ConsensusOptions {
   /** Take a snapshot and compact the log every this many applied entries. */
   snapshotCount: number;
   onSoftState?: (state: SoftState) => void;
+  /** The state machine was replaced by a snapshot from the leader. */
+  onRestored?: () => void;
 }
 
 /** The entry kvd proposes: the request id lets the proposing member match the result to its waiter. */
@@ -62,6 +64,16 @@ export class Consensus {
   tick(): void {
     this.options.raft.tick();
     this.schedule();
+  }
+
+  reportUnreachable(peer: string): void {
+    this.options.raft.reportUnreachable(peer);
+    this.schedule();
+  }
+
+  /** Resolves once the Ready being processed (if any) is done, e.g. before closing storage. */
+  async idle(): Promise<void> {
+    while (this.running) await new Promise((resolve) => setTimeout(resolve, 5));
   }
 
   step(message: Message): void {
@@ -140,6 +152,7 @@ export class Consensus {
     await this.options.storage.save({ hardState: ready.hardState, entries: ready.entries, snapshot: ready.snapshot });
     if (ready.snapshot && ready.snapshot.meta.index > this.appliedIndex) {
       this.options.stateMachine.restore(ready.snapshot.data);
+      this.options.onRestored?.();
       this.appliedIndex = ready.snapshot.meta.index;
       this.snapshotIndex = ready.snapshot.meta.index;
     }
@@ -195,13 +208,10 @@ export class Consensus {
   private async maybeSnapshot(): Promise<void> {
     if (this.appliedIndex - this.snapshotIndex < this.options.snapshotCount) return;
     const image = this.options.stateMachine.snapshot();
-    const index = this.appliedIndex;
-    this.options.raft.compact(index, image);
-    const compactTo = Math.max(0, index - this.options.snapshotCatchUpEntries);
-    const status = this.options.raft.status();
-    await this.options.storage.saveSnapshot({ meta: { index, term: termOf(status, index), conf: { voters: status.voters } }, data: image });
-    this.snapshotIndex = index;
-    this.options.logger.info({ index, compactTo, bytes: image.length }, 'snapshot taken');
+    const snapshot = this.options.raft.compact(this.appliedIndex, image);
+    await this.options.storage.saveSnapshot(snapshot);
+    this.snapshotIndex = snapshot.meta.index;
+    this.options.logger.info({ index: snapshot.meta.index, bytes: image.length }, 'snapshot taken');
   }
 
   stop(error = new Error('kvd is stopping')): void {
@@ -212,8 +222,4 @@ export class Consensus {
   get failed(): Error | undefined {
     return this.failure;
   }
-}
-
-function termOf(_status: ReturnType<RaftNode['status']>, _index: number): number {
-  return 0;
 }

@@ -16,6 +16,31 @@ interface PeerQueue {
   pending: Message[];
   inFlight: boolean;
   failures: number;
+  stats: FollowerStats;
+}
+
+/** One follower as etcd's /v2/stats/leader shows it (latencies in ms). */
+export interface FollowerStats {
+  latency: { current: number; average: number; standardDeviation: number; minimum: number; maximum: number };
+  counts: { fail: number; success: number };
+}
+
+function emptyStats(): FollowerStats {
+  return { latency: { current: 0, average: 0, standardDeviation: 0, minimum: 0, maximum: 0 }, counts: { fail: 0, success: 0 } };
+}
+
+/** Running mean and deviation (Welford), so stats cost O(1) per request. */
+function recordLatency(stats: FollowerStats, ms: number, sumOfSquares: Map<FollowerStats, number>): void {
+  const { latency, counts } = stats;
+  counts.success += 1;
+  const delta = ms - latency.average;
+  latency.average += delta / counts.success;
+  const m2 = (sumOfSquares.get(stats) ?? 0) + delta * (ms - latency.average);
+  sumOfSquares.set(stats, m2);
+  latency.standardDeviation = Math.sqrt(m2 / counts.success);
+  latency.current = ms;
+  latency.minimum = counts.success === 1 ? ms : Math.min(latency.minimum, ms);
+  latency.maximum = Math.max(latency.maximum, ms);
 }
 
 /** The path on the peer listener where members deliver Raft messages to each other. */
@@ -28,7 +53,10 @@ export const RAFT_MESSAGES_PATH = '/raft/messages';
  */
 export class PeerTransport {
   private readonly peers = new Map<NodeId, PeerQueue>();
+  private readonly sumOfSquares = new Map<FollowerStats, number>();
   private stopped = false;
+  /** Append messages sent, for /v2/stats/self. */
+  appendsSent = 0;
 
   constructor(private readonly options: PeerTransportOptions) {}
 
@@ -39,7 +67,7 @@ export class PeerTransport {
       if (id === this.options.selfId) continue;
       const queue = this.peers.get(id);
       if (queue) queue.urls = [...urls];
-      else this.peers.set(id, { urls: [...urls], pending: [], inFlight: false, failures: 0 });
+      else this.peers.set(id, { urls: [...urls], pending: [], inFlight: false, failures: 0, stats: emptyStats() });
     }
   }
 
@@ -48,6 +76,7 @@ export class PeerTransport {
     for (const message of messages) {
       const queue = this.peers.get(message.to);
       if (!queue) continue; // a removed or unknown member: Raft will stop addressing it
+      if (message.type === 'append') this.appendsSent += 1;
       queue.pending.push(message);
       if (!queue.inFlight) void this.flush(message.to, queue);
     }
@@ -58,6 +87,7 @@ export class PeerTransport {
       const batch = queue.pending.splice(0);
       queue.inFlight = true;
       const url = queue.urls[queue.failures % queue.urls.length];
+      const started = performance.now();
       try {
         const hasSnapshot = batch.some((message) => message.type === 'snapshot');
         const response = await fetch(`${url}${RAFT_MESSAGES_PATH}`, {
@@ -68,16 +98,23 @@ export class PeerTransport {
         });
         await response.arrayBuffer();
         if (!response.ok) throw new Error(`HTTP ${response.status}`);
+        recordLatency(queue.stats, performance.now() - started, this.sumOfSquares);
         if (queue.failures > 0) this.options.logger.info({ peer, url }, 'peer reachable again');
         queue.failures = 0;
       } catch (error) {
         if (queue.failures === 0) this.options.logger.warn({ peer, url, err: (error as Error).message }, 'peer unreachable');
         queue.failures += 1;
+        queue.stats.counts.fail += 1;
         this.options.onUnreachable(peer);
       } finally {
         queue.inFlight = false;
       }
     }
+  }
+
+  /** Per-peer delivery statistics, keyed by member id. */
+  followerStats(): Record<NodeId, FollowerStats> {
+    return Object.fromEntries([...this.peers].map(([id, queue]) => [id, queue.stats]));
   }
 
   stop(): void {

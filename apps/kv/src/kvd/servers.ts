@@ -1,0 +1,40 @@
+import { createHttpServer, listen, parseListenAddress, type HttpServer } from '@minicore/http';
+import type { Logger } from '@minicore/log';
+import { registerClusterRoutes } from './cluster-routes.js';
+import { registerKeysRoutes } from './keys-routes.js';
+import type { KvMemberNode } from './member.js';
+import { registerPeerRoutes } from './peer-routes.js';
+
+/** etcd answers errors outside the keys API as `{"message": ...}`. */
+const formatError = (error: { statusCode: number; message: string }) => ({ statusCode: error.statusCode, body: { message: error.message } });
+
+/** The client listener: keys API, cluster endpoints, /health (healthy while a leader is known), /metrics. */
+export async function buildClientServer(member: KvMemberNode, logger: Logger, bodyLimit: number): Promise<HttpServer> {
+  const app = createHttpServer({
+    name: 'kvd',
+    logger,
+    bodyLimit,
+    formatError,
+    health: { raft: () => (member.leader !== null ? true : 'no leader'), consensus: () => member.consensus.failed?.message ?? true },
+  });
+  await registerKeysRoutes(app, member);
+  await registerClusterRoutes(app, member);
+  return app;
+}
+
+export async function buildPeerServer(member: KvMemberNode, logger: Logger): Promise<HttpServer> {
+  const app = createHttpServer({ name: 'kvd_peer', logger, formatError, bodyLimit: 512 * 1024 * 1024 });
+  registerPeerRoutes(app, member);
+  return app;
+}
+
+/** Listens on every URL, one server each (a fastify instance binds one address). */
+export async function listenAll(urls: readonly string[], build: () => Promise<HttpServer>): Promise<HttpServer[]> {
+  const servers: HttpServer[] = [];
+  for (const url of urls) {
+    const server = await build();
+    await listen(server, parseListenAddress(url));
+    servers.push(server);
+  }
+  return servers;
+}
