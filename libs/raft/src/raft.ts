@@ -652,7 +652,7 @@ export class RaftNode {
   /** Advances the commit index to what a quorum holds, but only through an entry of this term (§5.4.2). */
   private maybeCommit(): boolean {
     const index = this.membership.committedIndex((id) => this.progress.get(id)?.match ?? 0);
-    if (index <= this.log.committed) return false;
+    if (index <= this.log.committed || this.log.term(index) !== this.term) return false;
     const firstInTerm = this.log.term(this.log.committed) !== this.term;
     this.log.commitTo(index);
     if (firstInTerm) this.releasePendingReads();

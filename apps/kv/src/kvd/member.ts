@@ -97,6 +97,11 @@ export class KvMemberNode implements KvMember {
     consensus.setApplied(applied);
     node = new KvMemberNode(config, identity, raft, consensus, stateMachine, storage, transport, logger);
     node.membersChanged();
+    // A cluster of one has nobody to wait for: lead at once rather than after an election timeout.
+    if (raft.status().voters.length === 1 && raft.status().voters[0] === identity.memberId) {
+      raft.campaign();
+      consensus.schedule();
+    }
     node.startTimers();
     logger.info({ memberId: identity.memberId, clusterId: identity.clusterId, restarted: persisted !== undefined, applied }, 'member started');
     return node;
