@@ -408,11 +408,11 @@ export class RaftNode {
       }
       this.progress.set(id, pr);
     }
-    // We may hold unapplied conf changes from earlier terms: no new one until all are applied,
-    // which also means until this term has committed an entry (single-server change safety).
-    this.pendingConfIndex = this.log.lastIndex();
     // Entries of earlier terms can only be committed through an entry of ours (§5.4.2).
     this.appendEntries([{ type: 'normal', data: '' }]);
+    // We may hold unapplied conf changes from earlier terms: no new one until all of them, and our
+    // own empty entry, are applied (the single-server change rule: commit in your term first).
+    this.pendingConfIndex = this.log.lastIndex();
   }
 
   private promotable(): boolean {

@@ -44,12 +44,15 @@ export async function bootstrap(config: KvdConfig, dataDir: string): Promise<Boo
   } else {
     const others = members.filter((member) => member.id !== selfId);
     const info = await fetchClusterInfo(others.flatMap((member) => member.peerURLs));
-    if (!info.members.some((member) => member.id === selfId)) {
+    // `member add` chose this member's id; find it by the peer URLs it was added with, as etcd does.
+    const own = [...config.initialAdvertisePeerUrls].sort().join(',');
+    const added = info.members.find((member) => [...member.peerURLs].sort().join(',') === own);
+    if (!added) {
       throw new InitialClusterError(
-        `the cluster does not list this member (id ${selfId}, peer URLs ${config.initialAdvertisePeerUrls.join(',')}): add it first with \`kvctl member add ${config.name} ${config.initialAdvertisePeerUrls.join(',')}\``,
+        `the cluster does not list this member (peer URLs ${config.initialAdvertisePeerUrls.join(',')}): add it first with \`kvctl member add ${config.name} ${config.initialAdvertisePeerUrls.join(',')}\``,
       );
     }
-    identity = { version: 1, memberId: selfId, clusterId: info.clusterId, name: config.name, initialMembers: info.members };
+    identity = { version: 1, memberId: added.id, clusterId: info.clusterId, name: config.name, initialMembers: info.members };
   }
   await writeIdentity(dataDir, identity);
   return { identity, foundingVoters };

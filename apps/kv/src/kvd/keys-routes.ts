@@ -1,26 +1,52 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { StoreError, WatcherClosedError, eventStatusCode, keysResponseBody, parseKeysRequest, type KeysMethod, type KeysParams, type StoreEvent, type Watcher } from '@minicore/kv-store';
-import { handleStoreErrors } from './cluster-routes.js';
+import { ErrorCode, StoreError, WatcherClosedError, eventStatusCode, keysResponseBody, parseKeysRequest, type KeysMethod, type StoreEvent, type Watcher } from '@minicore/kv-store';
+import { handleStoreErrors, methodNotAllowed, sendEtcdJson } from './cluster-routes.js';
 import type { KvMember } from './member.js';
+
+/** The methods etcd's keys handler serves; any other answers 405 with this list in `Allow`. */
+const KEYS_METHODS = ['HEAD', 'GET', 'PUT', 'POST', 'DELETE'] as const;
+
+/** What the body parser hands the handler: a form (maybe with Go's parse error), or nothing. */
+interface ParsedBody {
+  form?: Record<string, string[]>;
+  error?: string;
+}
 
 /**
  * etcd's v2 keys API on /v2/keys: reads from the local store (through ReadIndex with quorum=true),
- * writes through Raft, watches as long polls or streams. Parameters come from the query and from a
- * form body, merged as Go's r.Form does; any other body is ignored, as etcd ignores it.
+ * writes through Raft, watches as long polls or streams. Parameters are parsed as Go's r.ParseForm
+ * does (same errors, same merge order): a urlencoded body on PUT and POST, then the query string;
+ * any other body is drained and ignored, as etcd ignores it.
  */
 export async function registerKeysRoutes(app: FastifyInstance, member: KvMember): Promise<void> {
   await app.register(async (scope) => {
     handleStoreErrors(scope);
     scope.removeAllContentTypeParsers();
-    scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
-      done(null, formParams(body as string));
+    // Go reads at most 10 MiB of form; kvd keeps its own (smaller) body limit and answers as Go does past it.
+    const formLimit = scope.initialConfig.bodyLimit ?? 1024 * 1024;
+    scope.addContentTypeParser('*', (request, payload, done) => {
+      const isForm = mediaType(request.headers['content-type']) === 'application/x-www-form-urlencoded';
+      const chunks: Buffer[] = [];
+      let size = 0;
+      payload.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (isForm && size <= formLimit) chunks.push(chunk);
+      });
+      payload.on('error', (error) => done(error, undefined));
+      payload.on('end', () => {
+        if (!isForm) return done(null, {});
+        if (size > formLimit) return done(null, { error: 'http: POST too large' } satisfies ParsedBody);
+        const form: Record<string, string[]> = {};
+        const error = parseGoQuery(Buffer.concat(chunks).toString('latin1'), form);
+        done(null, { form, ...(error === undefined ? {} : { error }) } satisfies ParsedBody);
+      });
     });
-    scope.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, _body, done) => done(null, {}));
 
     const handler = async (request: FastifyRequest, reply: FastifyReply) => {
       const key = (request.params as { '*'?: string })['*'] ?? '';
-      const params = mergeParams(request.body as KeysParams | undefined, request.query as KeysParams);
-      const parsed = parseKeysRequest(request.method as KeysMethod, `/${key}`, params, Date.now());
+      const form = goForm(request);
+      if (form.error !== undefined) return sendError(reply, member, new StoreError(ErrorCode.InvalidForm, form.error));
+      const parsed = parseKeysRequest(request.method as KeysMethod, `/${key}`, form.params, Date.now());
       switch (parsed.kind) {
         case 'error':
           return sendError(reply, member, parsed.error);
@@ -32,14 +58,13 @@ export async function registerKeysRoutes(app: FastifyInstance, member: KvMember)
           } catch (error) {
             return sendError(reply, member, error);
           }
-          void reply.headers(member.headers(member.store.index)).code(200);
-          return request.method === 'HEAD' ? reply.send() : reply.send(keysResponseBody(event, parsed.noValueOnSuccess));
+          return sendEtcdJson(reply, 200, keysResponseBody(event, parsed.noValueOnSuccess), member.headers(member.store.index));
         }
         case 'write': {
           const result = await member.propose(parsed.command);
           if (!result.ok) return sendError(reply, member, result.error);
           const event = result.event as StoreEvent;
-          return reply.headers(member.headers(result.storeIndex)).code(eventStatusCode(event)).send(keysResponseBody(event, parsed.noValueOnSuccess));
+          return sendEtcdJson(reply, eventStatusCode(event), keysResponseBody(event, parsed.noValueOnSuccess), member.headers(result.storeIndex));
         }
         case 'watch': {
           let watcher: Watcher;
@@ -53,7 +78,8 @@ export async function registerKeysRoutes(app: FastifyInstance, member: KvMember)
       }
     };
     for (const url of ['/v2/keys', '/v2/keys/*']) {
-      scope.route({ method: ['GET', 'HEAD', 'PUT', 'POST', 'DELETE'], url, handler, exposeHeadRoute: false });
+      scope.route({ method: [...KEYS_METHODS], url, handler, exposeHeadRoute: false });
+      scope.route({ method: ['PATCH', 'TRACE'], url, handler: (_request, reply) => methodNotAllowed(reply, KEYS_METHODS), exposeHeadRoute: false });
     }
   });
 }
@@ -66,7 +92,7 @@ export async function registerKeysRoutes(app: FastifyInstance, member: KvMember)
 async function serveWatch(request: FastifyRequest, reply: FastifyReply, member: KvMember, watcher: Watcher): Promise<void> {
   reply.hijack();
   const raw = reply.raw;
-  raw.writeHead(200, { 'content-type': 'application/json', ...member.headers(watcher.startIndex) });
+  raw.writeHead(200, { ...replyHeaders(reply), 'content-type': 'application/json', ...member.headers(watcher.startIndex) });
   raw.flushHeaders();
   const onClose = () => watcher.cancel();
   request.raw.socket.once('close', onClose);
@@ -86,28 +112,77 @@ async function serveWatch(request: FastifyRequest, reply: FastifyReply, member: 
   }
 }
 
+/** Headers already set on the reply by hooks (CORS), which a hijacked reply would otherwise lose. */
+function replyHeaders(reply: FastifyReply): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(reply.getHeaders())) if (typeof value === 'string') headers[name] = value;
+  return headers;
+}
+
+/** etcd's key errors carry X-Etcd-Cluster-Id and X-Etcd-Index, but not the Raft headers of a success. */
 function sendError(reply: FastifyReply, member: KvMember, error: unknown): FastifyReply {
   if (!(error instanceof StoreError)) throw error;
-  return reply.headers(member.headers(error.index)).code(error.statusCode).send(error.toJSON());
+  const headers = member.headers(error.index);
+  const errorHeaders = { 'x-etcd-cluster-id': headers['x-etcd-cluster-id'] ?? '', 'x-etcd-index': String(error.index) };
+  return sendEtcdJson(reply, error.statusCode, error.toJSON(), errorHeaders);
 }
 
-function formParams(body: string): Record<string, string[]> {
+/**
+ * Go's r.ParseForm as etcd calls it: the form of a PUT/POST body first, then the query string;
+ * the first error wins (a body that was too large, a bad escape, a `;` separator).
+ */
+function goForm(request: FastifyRequest): { params: Record<string, string[]>; error?: string } {
   const params: Record<string, string[]> = {};
-  for (const [name, value] of new URLSearchParams(body)) (params[name] ??= []).push(value);
-  return params;
-}
-
-/** Go's r.Form: values from the body come before values from the query string. */
-function mergeParams(body: KeysParams | undefined, query: KeysParams): KeysParams {
-  if (!body || Object.keys(body).length === 0) return query;
-  const merged: Record<string, string | readonly string[] | undefined> = { ...query };
-  for (const [name, value] of Object.entries(body)) {
-    const fromQuery = query[name];
-    merged[name] = [...toArray(value), ...toArray(fromQuery)];
+  let error: string | undefined;
+  if (request.method === 'PUT' || request.method === 'POST') {
+    const body = request.body as ParsedBody | undefined;
+    for (const [name, values] of Object.entries(body?.form ?? {})) (params[name] ??= []).push(...values);
+    error = body?.error;
   }
-  return merged;
+  const url = request.raw.url ?? '';
+  const mark = url.indexOf('?');
+  const queryError = mark === -1 ? undefined : parseGoQuery(url.slice(mark + 1), params);
+  return { params, ...((error ?? queryError) === undefined ? {} : { error: error ?? queryError }) };
 }
 
-function toArray(value: string | readonly string[] | undefined): readonly string[] {
-  return value === undefined ? [] : typeof value === 'string' ? [value] : value;
+/** Go's url.ParseQuery: fills `into` and returns the error Go would report (the last `;` one, else the first). */
+export function parseGoQuery(query: string, into: Record<string, string[]>): string | undefined {
+  let error: string | undefined;
+  for (const part of query.split('&')) {
+    if (part.includes(';')) {
+      error = 'invalid semicolon separator in query';
+      continue;
+    }
+    if (part === '') continue;
+    const eq = part.indexOf('=');
+    const key = goQueryUnescape(eq === -1 ? part : part.slice(0, eq));
+    const value = goQueryUnescape(eq === -1 ? '' : part.slice(eq + 1));
+    if (typeof key !== 'string' || typeof value !== 'string') {
+      error ??= (typeof key !== 'string' ? key : (value as { error: string })).error;
+      continue;
+    }
+    (into[key] ??= []).push(value);
+  }
+  return error;
+}
+
+const isHex = (c: string | undefined) => c !== undefined && /^[0-9a-fA-F]$/.test(c);
+
+/** Go's url.QueryUnescape on a latin1 string (one char per byte): `+` is a space, `%XX` a byte, bytes decoded as UTF-8. */
+function goQueryUnescape(s: string): string | { error: string } {
+  const bytes: number[] = [];
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i];
+    if (c === '%') {
+      if (!isHex(s[i + 1]) || !isHex(s[i + 2])) return { error: `invalid URL escape ${JSON.stringify(s.slice(i, i + 3))}` };
+      bytes.push(parseInt(s.slice(i + 1, i + 3), 16));
+      i += 2;
+    } else if (c === '+') bytes.push(0x20);
+    else bytes.push(s.charCodeAt(i) & 0xff);
+  }
+  return Buffer.from(bytes).toString('utf8');
+}
+
+function mediaType(header: string | undefined): string {
+  return (header ?? '').split(';')[0]!.trim().toLowerCase();
 }

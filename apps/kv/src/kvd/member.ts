@@ -40,6 +40,9 @@ export class KvMemberNode implements KvMember {
   private leaderSince = Date.now();
   private currentLeader: string | null = null;
   private stopped = false;
+  private notifyRemoved: () => void = () => undefined;
+  /** Resolves when this member learns it was removed from the cluster; the daemon then exits. */
+  readonly removed = new Promise<void>((resolve) => (this.notifyRemoved = resolve));
 
   private constructor(
     readonly config: KvdConfig,
@@ -302,6 +305,10 @@ export class KvMemberNode implements KvMember {
 
   private membersChanged(): void {
     this.transport.setPeers(new Map(this.members().map((member) => [member.id, member.peerURLs])));
+    if (this.stateMachine.removed.has(this.identity.memberId)) {
+      this.logger.warn('this member was removed from the cluster; shutting down');
+      this.notifyRemoved();
+    }
   }
 
   private cancelWatchers(): void {

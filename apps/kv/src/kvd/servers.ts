@@ -3,6 +3,7 @@ import type { Logger } from '@minicore/log';
 import { registerClusterRoutes } from './cluster-routes.js';
 import { registerKeysRoutes } from './keys-routes.js';
 import type { KvMemberNode } from './member.js';
+import type { KvProxy } from './proxy.js';
 import { registerPeerRoutes } from './peer-routes.js';
 
 /** etcd answers errors outside the keys API as `{"message": ...}`. */
@@ -37,4 +38,19 @@ export async function listenAll(urls: readonly string[], build: () => Promise<Ht
     servers.push(server);
   }
   return servers;
+}
+
+/** A proxy's client listener: its own /health (a member is known) and /metrics; everything else goes to the members. */
+export async function buildProxyServer(proxy: KvProxy, logger: Logger, bodyLimit: number): Promise<HttpServer> {
+  const app = createHttpServer({ name: 'kvd', logger, bodyLimit, formatError, health: { members: () => (proxy.members.length > 0 ? true : 'no cluster member known') } });
+  await app.register(async (scope) => {
+    scope.removeAllContentTypeParsers();
+    // Leave the body unread: the proxy streams it to the member.
+    scope.addContentTypeParser('*', (_request, _payload, done) => done(null));
+    scope.all('/*', async (request, reply) => {
+      reply.hijack();
+      proxy.handle(request.raw, reply.raw);
+    });
+  });
+  return app;
 }

@@ -102,10 +102,74 @@ export class KvdMember {
 
 /** N kvd members on 127.0.0.1 with their own ports and data folders, removed by `destroy()`. */
 export class KvdCluster {
+  private readonly extras: KvdMember[] = [];
+
   private constructor(
     readonly members: KvdMember[],
     private readonly root: string,
+    private readonly options: KvdMemberOptions & { token: string },
   ) {}
+
+  private timingArgs(): string[] {
+    return [
+      '--heartbeat-interval', String(this.options.heartbeatInterval ?? 50),
+      '--election-timeout', String(this.options.electionTimeout ?? 500),
+      '--snapshot-count', String(this.options.snapshotCount ?? 10_000),
+    ];
+  }
+
+  private initialCluster(extra: { name: string; peerUrl: string }[] = []): string {
+    return [...this.members, ...extra].map((member) => `${member.name}=${member.peerUrl}`).join(',');
+  }
+
+  /**
+   * Adds a member the way an operator does: announce it with POST /v2/members to the cluster,
+   * then start it with --initial-cluster-state existing. It joins `members` once started.
+   */
+  async join(name: string): Promise<KvdMember> {
+    const [clientPort, peerPort] = [await freePort(), await freePort()];
+    const clientUrl = `http://127.0.0.1:${clientPort}`;
+    const peerUrl = `http://127.0.0.1:${peerPort}`;
+    const via = this.members.find((member) => member.running)!;
+    const added = await fetch(`${via.clientUrl}/v2/members`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ peerURLs: [peerUrl] }),
+    });
+    if (added.status !== 201) throw new Error(`member add answered ${added.status}: ${await added.text()}`);
+    const member = new KvdMember(name, clientUrl, peerUrl, path.join(this.root, name), [
+      '--name', name,
+      '--data-dir', path.join(this.root, name),
+      '--listen-client-urls', clientUrl,
+      '--advertise-client-urls', clientUrl,
+      '--listen-peer-urls', peerUrl,
+      '--initial-advertise-peer-urls', peerUrl,
+      '--initial-cluster', this.initialCluster([{ name, peerUrl }]),
+      '--initial-cluster-state', 'existing',
+      '--initial-cluster-token', this.options.token,
+      ...this.timingArgs(),
+    ]);
+    this.members.push(member);
+    member.start();
+    await member.waitHealthy();
+    return member;
+  }
+
+  /** A kvd in proxy mode (`--proxy on|readonly`) in front of this cluster. */
+  async proxy(mode: 'on' | 'readonly' = 'on'): Promise<KvdMember> {
+    const clientUrl = `http://127.0.0.1:${await freePort()}`;
+    const proxy = new KvdMember(`proxy-${mode}`, clientUrl, '', path.join(this.root, `proxy-${mode}`), [
+      '--name', `proxy-${mode}`,
+      '--proxy', mode,
+      '--listen-client-urls', clientUrl,
+      '--advertise-client-urls', clientUrl,
+      '--initial-cluster', this.initialCluster(),
+    ]);
+    this.extras.push(proxy);
+    proxy.start();
+    await proxy.waitHealthy();
+    return proxy;
+  }
 
   static async start(size: number, options: KvdMemberOptions = {}): Promise<KvdCluster> {
     const root = await mkdtemp(path.join(tmpdir(), 'kvd-cluster-'));
@@ -133,7 +197,7 @@ export class KvdCluster {
           '--snapshot-count', String(options.snapshotCount ?? 10_000),
         ]),
     );
-    const cluster = new KvdCluster(members, root);
+    const cluster = new KvdCluster(members, root, { ...options, token });
     for (const member of members) member.start();
     try {
       await Promise.all(members.map((member) => member.waitHealthy()));
@@ -165,7 +229,7 @@ export class KvdCluster {
   }
 
   async destroy(): Promise<void> {
-    await Promise.all(this.members.map((member) => (member.running ? member.signal('SIGCONT').then(() => member.kill()) : undefined)));
+    await Promise.all([...this.members, ...this.extras].map((member) => (member.running ? member.signal('SIGCONT').then(() => member.kill()) : undefined)));
     await rm(this.root, { recursive: true, force: true });
   }
 }

@@ -1,0 +1,107 @@
+import { parseArgs } from 'node:util';
+
+export type KvSystem = 'etcd' | 'kvd';
+
+/** What `npm run bench -- kv [options]` asks for. */
+export interface KvBenchOptions {
+  sizes: number[];
+  durationSeconds: number;
+  connections: number;
+  watchers: number;
+  /** Sequential PUTs for the write-latency phase. */
+  latencyRequests: number;
+  systems: KvSystem[];
+  json: boolean;
+}
+
+export type ParsedCommand =
+  | { kind: 'kv'; options: KvBenchOptions }
+  | { kind: 'help'; text: string };
+
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+export const USAGE = `Usage: npm run bench -- kv [options]
+
+Benchmarks kvd against real etcd 3.4 (--enable-v2) on 127.0.0.1: 1- and 3-member clusters, one
+system at a time, fresh data dirs, the same load tool (wrk) and settings for both.
+
+Options:
+  --sizes 1,3          cluster sizes to measure (default 1,3)
+  --duration 10s       length of each wrk run (e.g. 10s, 500ms, 1m; default 10s)
+  --connections 64     wrk connections for the throughput phases (default 64)
+  --watchers 1000      long-poll watchers for the watch fan-out phase (default 1000)
+  --requests 2000      sequential PUTs for the write-latency phase (default 2000)
+  --only etcd|kvd      measure one system only
+  --output json        also write the results to tmp/bench/kv-<date>.json
+  -h, --help           this text`;
+
+/** "10s", "500ms", "1m" or a bare number of seconds. */
+export function parseDurationSeconds(text: string): number {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(text.trim());
+  if (!match) throw new UsageError(`invalid --duration ${text}: expected e.g. 10s, 500ms or 1m`);
+  const value = Number(match[1]);
+  const seconds = match[2] === 'ms' ? value / 1000 : match[2] === 'm' ? value * 60 : value;
+  if (seconds < 1) throw new UsageError(`invalid --duration ${text}: wrk needs at least 1s`);
+  return Math.round(seconds);
+}
+
+function positiveInteger(flag: string, text: string, max: number): number {
+  if (!/^\d+$/.test(text.trim())) throw new UsageError(`invalid --${flag} ${text}: expected a whole number`);
+  const value = Number(text);
+  if (value < 1 || value > max) throw new UsageError(`invalid --${flag} ${text}: expected 1..${max}`);
+  return value;
+}
+
+function parseSizes(text: string): number[] {
+  const sizes = text.split(',').map((part) => positiveInteger('sizes', part, 7));
+  return [...new Set(sizes)];
+}
+
+export function parseCommand(argv: readonly string[]): ParsedCommand {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      strict: true,
+      options: {
+        sizes: { type: 'string', default: '1,3' },
+        duration: { type: 'string', default: '10s' },
+        connections: { type: 'string', default: '64' },
+        watchers: { type: 'string', default: '1000' },
+        requests: { type: 'string', default: '2000' },
+        only: { type: 'string' },
+        output: { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) return { kind: 'help', text: USAGE };
+  const [command, ...rest] = positionals;
+  if (command === undefined) throw new UsageError('which benchmark? e.g. `npm run bench -- kv`');
+  if (command !== 'kv') throw new UsageError(`unknown benchmark "${command}": the only one is kv`);
+  if (rest.length > 0) throw new UsageError(`unexpected argument "${rest[0]}"`);
+  if (values.only !== undefined && values.only !== 'etcd' && values.only !== 'kvd') {
+    throw new UsageError(`invalid --only ${values.only}: expected etcd or kvd`);
+  }
+  if (values.output !== undefined && values.output !== 'json') {
+    throw new UsageError(`invalid --output ${values.output}: expected json`);
+  }
+  return {
+    kind: 'kv',
+    options: {
+      sizes: parseSizes(values.sizes),
+      durationSeconds: parseDurationSeconds(values.duration),
+      connections: positiveInteger('connections', values.connections, 10_000),
+      watchers: positiveInteger('watchers', values.watchers, 10_000),
+      latencyRequests: positiveInteger('requests', values.requests, 1_000_000),
+      systems: values.only ? [values.only] : ['etcd', 'kvd'],
+      json: values.output === 'json',
+    },
+  };
+}
