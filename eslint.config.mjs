@@ -12,7 +12,7 @@ export const depConstraints = [
 ];
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', '**/tmp/**', '**/out-tsc/**', '**/*.mjs', '**/vitest.config.ts', 'vitest.shared.ts', 'vagrant/**'] },
+  { ignores: ['**/dist/**', '**/node_modules/**', '**/tmp/**', '**/out-tsc/**', '**/vitest.config.ts', 'vitest.shared.ts', 'vagrant/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -28,4 +28,6 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrorsIgnorePattern: '^_' }],
     },
   },
+  // Plain JS (the npm bin launchers, CI scripts) belongs to no tsconfig: lint it without type information.
+  { files: ['**/*.js', '**/*.mjs'], ...tseslint.configs.disableTypeChecked, languageOptions: { globals: { process: 'readonly', console: 'readonly' } } },
 );

@@ -18,7 +18,7 @@ async function put(member: KvdMember, key: string, value: string): Promise<Respo
 
 async function quorumGet(member: KvdMember, key: string, params: Record<string, string> = {}): Promise<KeysResponse> {
   const query = new URLSearchParams({ quorum: 'true', ...params });
-  const response = await fetch(`${member.clientUrl}/v2/keys${key}?${query}`, { signal: AbortSignal.timeout(10_000) });
+  const response = await fetch(`${member.clientUrl}/v2/keys${key}?${query.toString()}`, { signal: AbortSignal.timeout(10_000) });
   expect(response.status).toBe(200);
   return (await response.json()) as KeysResponse;
 }

@@ -130,7 +130,7 @@ export function injectStaleRead(history: EtcdOperation[], random: () => number):
   for (let r = 0; r < reads.length; r++) {
     const { operation: read, index } = reads[(start + r) % reads.length] as { operation: EtcdOperation; index: number };
     for (const older of history) {
-      if (older.input.key !== read.input.key || !changed(older) || !('value' in older.input) || older.input.op === 'cad') continue;
+      if (older.input.key !== read.input.key || !changed(older) || !('value' in older.input)) continue;
       const newer = history.find(
         (candidate) =>
           candidate.input.key === read.input.key &&

@@ -1,107 +1,251 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
-import { Type } from '@minicore/http';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { StoreError } from '@minicore/kv-store';
 import type { KvMemberNode } from './member.js';
 import { memberIdOf, type Member } from './membership.js';
 
-/** The version kvd reports: etcd's /version shape, so version-sniffing v2 clients accept it. */
-export const VERSION = { etcdserver: '3.4.0', etcdcluster: '3.4.0', minicore: '0.1.0' } as const;
+/** The version kvd reports, in etcd's /version shape (exactly its two fields) so version-sniffing v2 clients accept it. */
+export const VERSION = { etcdserver: '3.4.0', etcdcluster: '3.4.0' } as const;
 
-const PeerUrls = Type.Object({ peerURLs: Type.Array(Type.String({ minLength: 1 }), { minItems: 1 }) });
+/** etcd's client listener wraps every handler in CORS (default origin `*`); these are its headers. */
+const CORS_HEADERS = {
+  'access-control-allow-methods': 'POST, GET, OPTIONS, PUT, DELETE',
+  'access-control-allow-origin': '*',
+  'access-control-allow-headers': 'accept, content-type, authorization',
+} as const;
 
 /**
  * etcd's cluster endpoints on the client listener: /version, the v2 members API, /v2/machines,
- * the leader, and the v2 stats. Errors answer `{"message": ...}` with etcd's statuses.
+ * the leader, and the v2 stats. Errors answer `{"message": ...}` with etcd's statuses and messages.
  */
 export async function registerClusterRoutes(app: FastifyInstance, member: KvMemberNode): Promise<void> {
   await app.register(async (scope) => {
     handleStoreErrors(scope);
+    // The members API checks the content type itself (415 before any parsing, as etcd does).
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => done(null, body));
     routes(scope, member);
   });
 }
 
+/**
+ * What etcd's Go server does for every client request before any handler: CORS headers on every
+ * answer, OPTIONS answered 200 (the CORS preflight), and a 301 to the clean path for a path with
+ * `//`, `.` or `..` segments (Go's ServeMux). Hooks on the root instance, so that they also cover
+ * /health, /metrics and unknown paths.
+ */
+export function installEtcdHttpConventions(app: FastifyInstance): void {
+  app.addHook('onRequest', async (request, reply) => {
+    void reply.headers(CORS_HEADERS);
+    if (request.method === 'OPTIONS') return reply.code(200).header('content-length', '0').send();
+    const raw = request.raw.url ?? '/';
+    const mark = raw.indexOf('?');
+    const rawPath = mark === -1 ? raw : raw.slice(0, mark);
+    let decoded: string;
+    try {
+      decoded = decodeURIComponent(rawPath);
+    } catch {
+      return undefined;
+    }
+    const clean = goCleanPath(decoded);
+    if (clean === decoded) return undefined;
+    const location = escapeGoPath(clean) + (mark === -1 ? '' : raw.slice(mark));
+    void reply.code(301).header('location', location);
+    if (request.method !== 'GET' && request.method !== 'HEAD') return reply.header('content-length', '0').send();
+    const body = `<a href="${htmlEscape(location)}">Moved Permanently</a>.\n\n`;
+    return reply.type('text/html; charset=utf-8').header('content-length', String(Buffer.byteLength(body))).send(request.method === 'HEAD' ? undefined : body);
+  });
+}
+
+/**
+ * Sends JSON as etcd's handlers do: `Content-Type: application/json` without a charset, and (for
+ * bodies written with Go's json.Encoder: keys, members) a trailing newline. Content-Length is set
+ * explicitly so that HEAD answers carry the length of the body a GET would get, as Go's server does.
+ */
+export function sendEtcdJson(reply: FastifyReply, status: number, body: unknown, headers: Record<string, string> = {}, newline = true): FastifyReply {
+  // A Buffer, because fastify appends `; charset=utf-8` to a JSON content type sent with a string.
+  const bytes = Buffer.from(JSON.stringify(body) + (newline ? '\n' : ''), 'utf8');
+  return reply.code(status).headers(headers).header('content-type', 'application/json').header('content-length', String(bytes.length)).send(bytes);
+}
+
+/** Go's allowMethod: 405, `Allow` listing the methods, and http.Error's plain-text body. */
+export function methodNotAllowed(reply: FastifyReply, allowed: readonly string[]): FastifyReply {
+  const text = 'Method Not Allowed\n';
+  return reply
+    .code(405)
+    .header('allow', allowed.join(','))
+    .header('content-type', 'text/plain; charset=utf-8')
+    .header('x-content-type-options', 'nosniff')
+    .header('content-length', String(Buffer.byteLength(text)))
+    .send(text);
+}
+
+const OTHER_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH'] as const;
+
+/** Registers `handlers` on `url` and a 405 for every other method, as an etcd handler guarded by allowMethod. */
+function endpoint(
+  app: FastifyInstance,
+  url: string,
+  allowed: readonly string[],
+  handlers: Partial<Record<(typeof OTHER_METHODS)[number], (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>>>,
+): void {
+  for (const [method, handler] of Object.entries(handlers)) app.route({ method, url, handler, exposeHeadRoute: false });
+  const rest = OTHER_METHODS.filter((method) => !(method in handlers));
+  if (rest.length > 0) app.route({ method: [...rest], url, handler: async (_request, reply) => methodNotAllowed(reply, allowed), exposeHeadRoute: false });
+}
+
 function routes(app: FastifyInstance, member: KvMemberNode): void {
-  const fail = (reply: FastifyReply, status: number, message: string) => reply.code(status).send({ message });
+  const clusterHeader = () => ({ 'x-etcd-cluster-id': member.identity.clusterId });
+  // etcd's httptypes.HTTPError: `{"message": ...}` written with json.Marshal (no trailing newline).
+  const fail = (reply: FastifyReply, status: number, message: string) => sendEtcdJson(reply, status, { message }, clusterHeader(), false);
+  const noNewline = (reply: FastifyReply, body: unknown) => sendEtcdJson(reply, 200, body, {}, false);
 
-  app.get('/version', async () => VERSION);
+  endpoint(app, '/version', ['GET'], { GET: async (_request, reply) => noNewline(reply, VERSION) });
 
-  app.get('/v2/members', async () => ({ members: member.members().map(withClientURLs) }));
-
-  const leaderRoute = async (_request: unknown, reply: FastifyReply) => {
+  const membersAllowed = ['GET', 'POST', 'DELETE', 'PUT'];
+  const leaderOf = async (_request: FastifyRequest, reply: FastifyReply) => {
     const leader = member.leader === null ? undefined : member.members().find((m) => m.id === member.leader);
-    return leader ? reply.send(withClientURLs(leader)) : fail(reply, 503, 'no leader');
+    return leader ? sendEtcdJson(reply, 200, withClientURLs(leader), clusterHeader()) : fail(reply, 503, 'During election');
   };
-  app.get('/v2/members/leader', leaderRoute);
-  app.get('/v2/leader', leaderRoute);
 
-  app.post('/v2/members', { schema: { body: PeerUrls } }, async (request, reply) => {
-    if (!String(request.headers['content-type']).startsWith('application/json')) return fail(reply, 415, 'Bad Content-Type');
-    const { peerURLs } = request.body as { peerURLs: string[] };
-    const invalid = peerURLs.find((url) => !URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol));
-    if (invalid) return fail(reply, 400, `invalid peer URL "${invalid}": expected http://host:port`);
-    const urls = peerURLs.map((url) => url.replace(/\/$/, ''));
-    const taken = member.members().find((m) => m.peerURLs.some((url) => urls.includes(url)));
-    if (taken) return fail(reply, 409, 'etcdserver: peerURL exists');
+  const addMember = async (request: FastifyRequest, reply: FastifyReply) => {
+    const urls = memberRequestURLs(request);
+    if ('status' in urls) return fail(reply, urls.status, urls.message);
+    const taken = member.members().find((m) => m.peerURLs.some((url) => urls.urls.includes(url)));
+    if (taken) return fail(reply, 409, 'membership: peerURL exists');
     // As etcd, an added member's id also depends on the time, so a member removed and added again gets a new id.
-    const id = memberIdOf(urls, `${member.identity.clusterId}/${Date.now()}`);
-    const added: Member = { id, name: '', peerURLs: urls, clientURLs: [] };
+    const id = memberIdOf(urls.urls, `${member.identity.clusterId}/${Date.now()}`);
+    const added: Member = { id, name: '', peerURLs: urls.urls, clientURLs: [] };
     await member.changeMembership({ type: 'addNode', nodeId: id, context: JSON.stringify(added) }, () => member.stateMachine.members.has(id));
-    return reply.code(201).send(added);
+    return sendEtcdJson(reply, 201, added, clusterHeader());
+  };
+
+  endpoint(app, '/v2/members', membersAllowed, {
+    GET: async (_request, reply) => sendEtcdJson(reply, 200, { members: member.members().map(withClientURLs) }, clusterHeader()),
+    POST: addMember,
+  });
+  endpoint(app, '/v2/members/', membersAllowed, {
+    GET: async (_request, reply) => sendEtcdJson(reply, 200, { members: member.members().map(withClientURLs) }, clusterHeader()),
+    POST: addMember,
+  });
+  endpoint(app, '/v2/members/leader', membersAllowed, { GET: leaderOf });
+  // Not an etcd 3.4 endpoint (it answers 404): kept for kvctl and etcd 0.4-era habits.
+  endpoint(app, '/v2/leader', ['GET'], { GET: leaderOf });
+
+  endpoint(app, '/v2/members/:id', membersAllowed, {
+    GET: async (_request, reply) => fail(reply, 404, 'Not found'),
+    DELETE: async (request, reply) => {
+      const raw = (request.params as { id: string }).id;
+      const id = canonicalId(raw);
+      if (id === undefined) return fail(reply, 404, `No such member: ${raw}`);
+      if (member.stateMachine.removed.has(id)) return fail(reply, 410, `Member permanently removed: ${id}`);
+      if (!member.stateMachine.members.has(id)) return fail(reply, 404, `No such member: ${id}`);
+      await member.changeMembership({ type: 'removeNode', nodeId: id }, () => !member.stateMachine.members.has(id));
+      return reply.code(204).send();
+    },
+    PUT: async (request, reply) => {
+      const raw = (request.params as { id: string }).id;
+      const id = canonicalId(raw);
+      if (id === undefined) return fail(reply, 404, `No such member: ${raw}`);
+      const urls = memberRequestURLs(request);
+      if ('status' in urls) return fail(reply, urls.status, urls.message);
+      if (member.stateMachine.removed.has(id)) return fail(reply, 410, `Member permanently removed: ${id}`);
+      if (!member.stateMachine.members.has(id)) return fail(reply, 404, `No such member: ${id}`);
+      const taken = member.members().find((m) => m.id !== id && m.peerURLs.some((url) => urls.urls.includes(url)));
+      if (taken) return fail(reply, 409, 'membership: peerURL exists');
+      const result = await member.proposeCommand({ op: 'update-member', memberId: id, peerURLs: urls.urls });
+      if (!result.ok) throw result.error;
+      return reply.code(204).send();
+    },
   });
 
-  app.delete('/v2/members/:id', async (request, reply) => {
-    const { id } = request.params as { id: string };
-    if (member.stateMachine.removed.has(id)) return fail(reply, 410, 'etcdserver: member removed');
-    if (!member.stateMachine.members.has(id)) return fail(reply, 404, `etcdserver: member not found`);
-    await member.changeMembership({ type: 'removeNode', nodeId: id }, () => !member.stateMachine.members.has(id));
-    return reply.code(204).send();
+  endpoint(app, '/v2/machines', ['GET', 'HEAD'], {
+    GET: async (_request, reply) => sendMachines(reply),
+    HEAD: async (_request, reply) => sendMachines(reply),
   });
 
-  app.put('/v2/members/:id', { schema: { body: PeerUrls } }, async (request, reply) => {
-    const { id } = request.params as { id: string };
-    if (!String(request.headers['content-type']).startsWith('application/json')) return fail(reply, 415, 'Bad Content-Type');
-    if (!member.stateMachine.members.has(id)) return fail(reply, 404, 'etcdserver: member not found');
-    const urls = (request.body as { peerURLs: string[] }).peerURLs.map((url) => url.replace(/\/$/, ''));
-    const taken = member.members().find((m) => m.id !== id && m.peerURLs.some((url) => urls.includes(url)));
-    if (taken) return fail(reply, 409, 'etcdserver: peerURL exists');
-    const result = await member.proposeCommand({ op: 'update-member', memberId: id, peerURLs: urls });
-    if (!result.ok) throw result.error;
-    return reply.code(204).send();
+  const sendMachines = (reply: FastifyReply) => {
+    const text = member.members().flatMap((m) => m.clientURLs).join(', ');
+    return reply.type('text/plain; charset=utf-8').header('content-length', String(Buffer.byteLength(text))).send(text);
+  };
+
+  endpoint(app, '/v2/stats/store', ['GET'], { GET: async (_request, reply) => noNewline(reply, member.store.stats()) });
+
+  endpoint(app, '/v2/stats/self', ['GET'], {
+    GET: async (_request, reply) => {
+      const status = member.status();
+      return noNewline(reply, {
+        name: member.config.name,
+        id: member.identity.memberId,
+        state: status.role === 'leader' ? 'StateLeader' : status.role === 'follower' ? 'StateFollower' : 'StateCandidate',
+        startTime: member.startTime.toISOString(),
+        leaderInfo: {
+          leader: member.leader ?? '',
+          uptime: `${((Date.now() - member.leaderStartTime) / 1000).toFixed(3)}s`,
+          startTime: new Date(member.leaderStartTime).toISOString(),
+        },
+        ...member.transportStats.self(),
+      });
+    },
   });
 
-  app.get('/v2/machines', async (_request, reply) =>
-    reply.type('text/plain; charset=utf-8').send(member.members().flatMap((m) => m.clientURLs).join(', ')),
-  );
-
-  app.get('/v2/stats/store', async () => member.store.stats());
-
-  app.get('/v2/stats/self', async () => {
-    const status = member.status();
-    const self = {
-      name: member.config.name,
-      id: member.identity.memberId,
-      state: status.role === 'leader' ? 'StateLeader' : status.role === 'follower' ? 'StateFollower' : 'StateCandidate',
-      startTime: member.startTime.toISOString(),
-      leaderInfo: {
-        leader: member.leader ?? '',
-        uptime: `${((Date.now() - member.leaderStartTime) / 1000).toFixed(3)}s`,
-        startTime: new Date(member.leaderStartTime).toISOString(),
-      },
-      ...member.transportStats.self(),
-    };
-    return self;
+  endpoint(app, '/v2/stats/leader', ['GET'], {
+    GET: async (_request, reply) => {
+      if (member.leader !== member.identity.memberId) return sendEtcdJson(reply, 403, { message: 'not current leader' }, {}, false);
+      return noNewline(reply, { leader: member.identity.memberId, followers: member.transportStats.followers() });
+    },
   });
+}
 
-  app.get('/v2/stats/leader', async (_request, reply) => {
-    if (member.leader !== member.identity.memberId) return fail(reply, 403, 'not current leader');
-    return reply.send({ leader: member.identity.memberId, followers: member.transportStats.followers() });
-  });
+/**
+ * etcd's unmarshalRequest + MemberCreateRequest/MemberUpdateRequest: 415 unless the media type is
+ * application/json, 400 for bad JSON, then types.NewURLs' validation with its messages.
+ */
+function memberRequestURLs(request: FastifyRequest): { urls: string[] } | { status: number; message: string } {
+  const header = request.headers['content-type'] ?? '';
+  const semicolon = header.indexOf(';');
+  const contentType = semicolon === -1 ? header : header.slice(0, semicolon).trim().toLowerCase();
+  if (contentType !== 'application/json') return { status: 415, message: `Bad Content-Type ${contentType}, accept application/json` };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(typeof request.body === 'string' ? request.body : '');
+  } catch (error) {
+    return { status: 400, message: (error as Error).message };
+  }
+  if (parsed === null) parsed = {};
+  if (typeof parsed !== 'object' || Array.isArray(parsed)) return { status: 400, message: 'json: cannot unmarshal into Go value of type struct { PeerURLs []string "json:\\"peerURLs\\"" }' };
+  const list = (parsed as { peerURLs?: unknown }).peerURLs ?? [];
+  if (!Array.isArray(list) || list.some((url) => typeof url !== 'string')) return { status: 400, message: 'json: cannot unmarshal peerURLs into Go value of type []string' };
+  if (list.length === 0) return { status: 400, message: 'no valid URLs given' };
+  const urls: string[] = [];
+  for (const item of list as string[]) {
+    const text = item.trim();
+    const scheme = /^([a-zA-Z][a-zA-Z0-9+.-]*):/.exec(text)?.[1]?.toLowerCase() ?? '';
+    if (scheme === 'http' || scheme === 'https') {
+      const rest = text.slice(scheme.length + 1).replace(/^\/\//, '');
+      const end = rest.search(/[/?#]/);
+      const authority = (end === -1 ? rest : rest.slice(0, end)).replace(/^.*@/, '');
+      if (!/^(\[[^\]]*\]|[^:[\]]*):[^:]*$/.test(authority)) return { status: 400, message: `URL address does not have the form "host:port": ${text}` };
+      if (end !== -1 && rest[end] === '/') return { status: 400, message: `URL must not contain a path: ${text}` };
+      urls.push(text);
+    } else if (scheme === 'unix' || scheme === 'unixs') {
+      urls.push(text);
+    } else {
+      return { status: 400, message: `URL scheme must be http, https, unix, or unixs: ${text}` };
+    }
+  }
+  return { urls: urls.sort() };
+}
+
+/** A member id as etcd parses and prints it (hex uint64, no leading zeros); undefined if it does not parse. */
+function canonicalId(text: string): string | undefined {
+  if (!/^[0-9a-fA-F]{1,16}$/.test(text)) return undefined;
+  return BigInt(`0x${text}`).toString(16);
 }
 
 /** etcd errors raised while waiting on Raft (timeouts, no leader) answer in etcd's error JSON. */
 export function handleStoreErrors(scope: FastifyInstance): void {
   scope.setErrorHandler(async (error, _request, reply) => {
-    if (error instanceof StoreError) return reply.code(error.statusCode).send(error.toJSON());
+    if (error instanceof StoreError) return sendEtcdJson(reply, error.statusCode, error.toJSON());
     throw error;
   });
 }
@@ -109,4 +253,33 @@ export function handleStoreErrors(scope: FastifyInstance): void {
 /** Members list their client URLs once they published them; until then etcd shows an empty list. */
 function withClientURLs(member: Member): Member {
   return { id: member.id, name: member.name, peerURLs: member.peerURLs, clientURLs: member.clientURLs };
+}
+
+/** Go's cleanPath (net/http): path.Clean, keeping a trailing slash. */
+export function goCleanPath(p: string): string {
+  if (p === '') return '/';
+  if (!p.startsWith('/')) p = `/${p}`;
+  const parts: string[] = [];
+  for (const segment of p.split('/')) {
+    if (segment === '' || segment === '.') continue;
+    if (segment === '..') parts.pop();
+    else parts.push(segment);
+  }
+  let clean = `/${parts.join('/')}`;
+  if (p.endsWith('/') && clean !== '/') clean += '/';
+  return clean;
+}
+
+/** Go's url.URL{Path}.String(): escapes all but unreserved characters and `$&+,/:;=@`. */
+function escapeGoPath(p: string): string {
+  let out = '';
+  for (const byte of Buffer.from(p, 'utf8')) {
+    const c = String.fromCharCode(byte);
+    out += /[A-Za-z0-9\-_.~$&+,/:;=@]/.test(c) ? c : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+  }
+  return out;
+}
+
+function htmlEscape(text: string): string {
+  return text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&#34;').replaceAll("'", '&#39;');
 }

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ErrorCode, StoreError, WatcherClosedError, eventStatusCode, keysResponseBody, parseKeysRequest, type KeysMethod, type StoreEvent, type Watcher } from '@minicore/kv-store';
-import { handleStoreErrors, methodNotAllowed, sendEtcdJson } from './cluster-routes.js';
+import { handleStoreErrors, installEtcdHttpConventions, methodNotAllowed, sendEtcdJson } from './cluster-routes.js';
 import type { KvMember } from './member.js';
 
 /** The methods etcd's keys handler serves; any other answers 405 with this list in `Allow`. */
@@ -19,6 +19,7 @@ interface ParsedBody {
  * any other body is drained and ignored, as etcd ignores it.
  */
 export async function registerKeysRoutes(app: FastifyInstance, member: KvMember): Promise<void> {
+  installEtcdHttpConventions(app);
   await app.register(async (scope) => {
     handleStoreErrors(scope);
     scope.removeAllContentTypeParsers();

@@ -61,8 +61,9 @@ export class KvMemberNode implements KvMember {
     const storage = await RaftStorage.open(`${dataDir}/raft`);
     const persisted = await storage.load();
 
-    let node: KvMemberNode | undefined;
-    const stateMachine = new KvStateMachine(() => node?.membersChanged());
+    // The parts below call back into the member, which can only be built once they exist.
+    const late: { node?: KvMemberNode } = {};
+    const stateMachine = new KvStateMachine(() => late.node?.membersChanged());
     for (const member of identity.initialMembers) stateMachine.members.set(member.id, { ...member });
     if (persisted?.snapshot) stateMachine.restore(persisted.snapshot.data);
     const applied = persisted?.snapshot?.meta.index ?? 0;
@@ -85,7 +86,7 @@ export class KvMemberNode implements KvMember {
       clusterId: identity.clusterId,
       logger,
       timeoutMs: Math.max(1000, config.electionTimeout),
-      onUnreachable: (peer) => node?.consensus.reportUnreachable(peer),
+      onUnreachable: (peer) => late.node?.consensus.reportUnreachable(peer),
     });
     const consensus = new Consensus({
       raft,
@@ -94,11 +95,12 @@ export class KvMemberNode implements KvMember {
       send: (messages) => transport.send(messages),
       logger,
       snapshotCount: config.snapshotCount,
-      onSoftState: (state) => node?.leaderChanged(state.leader),
-      onRestored: () => node?.cancelWatchers(),
+      onSoftState: (state) => late.node?.leaderChanged(state.leader),
+      onRestored: () => late.node?.cancelWatchers(),
     });
     consensus.setApplied(applied);
-    node = new KvMemberNode(config, identity, raft, consensus, stateMachine, storage, transport, logger);
+    const node = new KvMemberNode(config, identity, raft, consensus, stateMachine, storage, transport, logger);
+    late.node = node;
     node.membersChanged();
     // A cluster of one has nobody to wait for: lead at once rather than after an election timeout.
     if (raft.status().voters.length === 1 && raft.status().voters[0] === identity.memberId) {

@@ -229,7 +229,13 @@ export class KvdCluster {
   }
 
   async destroy(): Promise<void> {
-    await Promise.all([...this.members, ...this.extras].map((member) => (member.running ? member.signal('SIGCONT').then(() => member.kill()) : undefined)));
+    await Promise.all(
+      [...this.members, ...this.extras].map(async (member) => {
+        if (!member.running) return;
+        await member.signal('SIGCONT');
+        await member.kill();
+      }),
+    );
     await rm(this.root, { recursive: true, force: true });
   }
 }

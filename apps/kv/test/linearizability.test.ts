@@ -1,0 +1,213 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { checkOperations, etcdModel, type EtcdOutput } from '@minicore/linearizability';
+import { HistoryRecorder, finalReads, perform, seededRandom, sleep, type KvOperation } from './support/history.js';
+import { KvdCluster, type KvdMember } from './support/kvd-cluster.js';
+
+/**
+ * Jepsen-style tests of kvd: real clusters of kvd processes, concurrent clients recording a history
+ * of quorum reads, writes, CAS and deletes while members are killed (-9), paused (SIGSTOP) and
+ * restarted; the history, ending with a quorum read of every key from every member, must be
+ * linearizable. A failing scenario prints the checker's report and its seed, and leaves the history
+ * and the members' output in tmp/linearizability/. KV_LIN_SEED=<n> replays one fault schedule and workload.
+ */
+
+const KEYS = ['lin-a', 'lin-b', 'lin-c'];
+const CLIENTS = 6;
+const EVIDENCE_DIR = path.resolve(import.meta.dirname, '../../../tmp/linearizability');
+
+let cluster: KvdCluster | undefined;
+afterEach(async () => {
+  await cluster?.destroy();
+  cluster = undefined;
+});
+
+function seedFor(base: number): number {
+  const fromEnv = process.env['KV_LIN_SEED'];
+  return fromEnv ? Number(fromEnv) : base;
+}
+
+interface Scenario {
+  name: string;
+  members: number;
+  seed: number;
+  /** The faults, run while the clients record; `random` is the scenario's seeded generator. */
+  faults(cluster: KvdCluster, random: () => number, log: (line: string) => void): Promise<void>;
+}
+
+/** Runs a scenario: load before, during and after the faults, then the final reads and the check. */
+async function runScenario(scenario: Scenario): Promise<{ history: KvOperation[]; finals: Map<string, Map<string, EtcdOutput>> }> {
+  const random = seededRandom(scenario.seed);
+  cluster = await KvdCluster.start(scenario.members);
+  const current = cluster;
+  const schedule: string[] = [];
+  const log = (line: string) => schedule.push(`${(performance.now() / 1000).toFixed(2)}s ${line}`);
+  const recorder = new HistoryRecorder({ endpoints: current.endpoints, keys: KEYS, clients: CLIENTS, random: seededRandom(scenario.seed * 7919 + 1) });
+
+  recorder.start();
+  await sleep(1500);
+  try {
+    await scenario.faults(current, random, log);
+    // Every member is back: load on a healed cluster, so the faults' after-effects get recorded too.
+    await Promise.all(current.members.filter((member) => member.running).map((member) => member.waitHealthy()));
+    await sleep(1500);
+  } finally {
+    await recorder.stop();
+  }
+
+  const finals = new Map<string, Map<string, EtcdOutput>>();
+  for (const member of current.members.filter((m) => m.running)) finals.set(member.name, await finalReads(recorder, [member.clientUrl], KEYS));
+
+  const history = recorder.history;
+  const report = checkOperations(etcdModel, history, { timeoutMs: 30_000 });
+  const summary = `${scenario.name}: seed ${scenario.seed}, ${history.length} ops (${JSON.stringify(recorder.stats)}), check ${report.result} in ${report.elapsedMs.toFixed(0)} ms`;
+  console.log(summary);
+  const crashed = current.members.filter((member) => !member.running);
+  if (report.result !== 'ok' || crashed.length > 0) {
+    const file = await keepEvidence(scenario, history, current.members, schedule, report.illegal?.text ?? report.result);
+    const why = report.illegal?.text ?? `the check ended '${report.result}'`;
+    expect.fail(`${summary}\nfault schedule:\n${schedule.join('\n')}\n${crashed.map((m) => `${m.name} is not running`).join('\n')}\n${why}\nevidence: ${file}`);
+  }
+  return { history, finals };
+}
+
+async function keepEvidence(scenario: Scenario, history: KvOperation[], members: KvdMember[], schedule: string[], report: string): Promise<string> {
+  await mkdir(EVIDENCE_DIR, { recursive: true });
+  const file = path.join(EVIDENCE_DIR, `${scenario.name.replaceAll(/[^a-z0-9]+/gi, '-')}-seed-${scenario.seed}.json`);
+  const outputs = Object.fromEntries(members.map((member) => [member.name, member.output.slice(-200_000)]));
+  const serializable = history.map((operation) => ({ ...operation, return: operation.return === Infinity ? 'Infinity' : operation.return }));
+  await writeFile(file, JSON.stringify({ scenario: scenario.name, seed: scenario.seed, schedule, report, history: serializable, outputs }, null, 1));
+  return file;
+}
+
+/** The members' final quorum reads all agree (they are in the checked history too, so this is a readable double check). */
+function expectFinalsAgree(finals: Map<string, Map<string, EtcdOutput>>): void {
+  const views = [...finals.values()].map((reads) => KEYS.map((key) => reads.get(key)?.value ?? null));
+  for (const view of views) expect(view).toEqual(views[0]);
+}
+
+describe('linearizability of kvd under faults (real processes)', () => {
+  it('3 members: kill -9 of the leader, then restart', async () => {
+    const { finals } = await runScenario({
+      name: '3 members kill leader',
+      members: 3,
+      seed: seedFor(101),
+      faults: async (cluster, random, log) => {
+        for (let round = 0; round < 2; round++) {
+          const leader = await cluster.leader();
+          log(`kill -9 leader ${leader.name}`);
+          await leader.kill();
+          await sleep(1000 + random() * 1500);
+          log(`restart ${leader.name}`);
+          leader.start();
+          await leader.waitHealthy();
+          await sleep(500 + random() * 1000);
+        }
+      },
+    });
+    expectFinalsAgree(finals);
+  }, 60_000);
+
+  it('3 members: SIGSTOP of the leader past the election timeout, then SIGCONT', async () => {
+    const { finals } = await runScenario({
+      name: '3 members pause leader',
+      members: 3,
+      seed: seedFor(202),
+      faults: async (cluster, random, log) => {
+        for (let round = 0; round < 2; round++) {
+          const leader = await cluster.leader();
+          log(`SIGSTOP leader ${leader.name}`);
+          await leader.signal('SIGSTOP');
+          await sleep(1500 + random() * 1500);
+          log(`SIGCONT ${leader.name}`);
+          await leader.signal('SIGCONT');
+          await sleep(1000 + random() * 1000);
+        }
+      },
+    });
+    expectFinalsAgree(finals);
+  }, 60_000);
+
+  it('3 members: kill -9 of a random follower, then restart', async () => {
+    const { finals } = await runScenario({
+      name: '3 members kill follower',
+      members: 3,
+      seed: seedFor(303),
+      faults: async (cluster, random, log) => {
+        for (let round = 0; round < 2; round++) {
+          const leader = await cluster.leader();
+          const followers = cluster.members.filter((member) => member !== leader && member.running);
+          const victim = followers[Math.floor(random() * followers.length)] as KvdMember;
+          log(`kill -9 follower ${victim.name} (leader ${leader.name})`);
+          await victim.kill();
+          await sleep(1000 + random() * 1500);
+          log(`restart ${victim.name}`);
+          victim.start();
+          await victim.waitHealthy();
+          await sleep(500 + random() * 1000);
+        }
+      },
+    });
+    expectFinalsAgree(finals);
+  }, 60_000);
+
+  it('5 members: kill -9 of two members, then restart them', async () => {
+    const { finals } = await runScenario({
+      name: '5 members kill two',
+      members: 5,
+      seed: seedFor(404),
+      faults: async (cluster, random, log) => {
+        const order = [...cluster.members].sort(() => random() - 0.5);
+        const victims = order.slice(0, 2);
+        for (const victim of victims) {
+          log(`kill -9 ${victim.name}`);
+          await victim.kill();
+          await sleep(300 + random() * 700);
+        }
+        await sleep(1000 + random() * 1500);
+        for (const victim of victims) {
+          log(`restart ${victim.name}`);
+          victim.start();
+        }
+        await Promise.all(victims.map((victim) => victim.waitHealthy()));
+      },
+    });
+    expectFinalsAgree(finals);
+  }, 60_000);
+
+  it('3 members: all killed -9 and restarted; no acknowledged write is lost', async () => {
+    const acknowledged: { key: string; value: string }[] = [];
+    const { finals } = await runScenario({
+      name: '3 members kill all',
+      members: 3,
+      seed: seedFor(505),
+      faults: async (cluster, random, log) => {
+        // Acknowledged writes right before the crash, on keys of their own: each must survive it.
+        for (let i = 0; i < 20; i++) {
+          const member = cluster.members[Math.floor(random() * cluster.members.length)] as KvdMember;
+          const key = `ack-${i}`;
+          const value = `acked-${i}`;
+          const outcome = await perform(member.clientUrl, { op: 'write', key, value }, 3000);
+          if (outcome.kind === 'answer' && outcome.output.ok) acknowledged.push({ key, value });
+        }
+        log(`${acknowledged.length} acknowledged writes; kill -9 all`);
+        await Promise.all(cluster.members.map((member) => member.kill()));
+        await sleep(500 + random() * 1000);
+        log('restart all');
+        for (const member of cluster.members) member.start();
+        await Promise.all(cluster.members.map((member) => member.waitHealthy()));
+        await cluster.leader();
+      },
+    });
+    expectFinalsAgree(finals);
+    expect(acknowledged.length).toBeGreaterThan(15);
+    const endpoint = cluster!.members[0]!.clientUrl;
+    const lost: string[] = [];
+    for (const { key, value } of acknowledged) {
+      const outcome = await perform(endpoint, { op: 'read', key }, 5000);
+      if (outcome.kind !== 'answer' || outcome.output.value !== value) lost.push(`${key}=${value}: ${JSON.stringify(outcome)}`);
+    }
+    expect(lost, 'acknowledged writes lost after kill -9 of all members').toEqual([]);
+  }, 60_000);
+});
