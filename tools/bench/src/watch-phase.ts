@@ -43,7 +43,9 @@ export async function measureWatchFanout(options: WatchPhaseOptions): Promise<Wa
   const agent = new http.Agent({ keepAlive: true, maxSockets: options.watchers + 16, maxFreeSockets: options.watchers + 16 });
   const requests: http.ClientRequest[] = [];
   const answeredAt: number[] = [];
-  let failure: Error | undefined;
+  const state: { failure?: Error } = {};
+  // a function, not a property read: the failure is set from callbacks between awaits
+  const failure = (): Error | undefined => state.failure;
   let allAnswered: () => void = () => undefined;
   const everyoneAnswered = new Promise<void>((resolve) => (allAnswered = resolve));
   const deadline = performance.now() + options.budgetMs;
@@ -53,13 +55,13 @@ export async function measureWatchFanout(options: WatchPhaseOptions): Promise<Wa
       const req = http.get(url, { agent }, (res) => {
         res.resume();
         res.on('end', () => {
-          if (res.statusCode !== 200) failure ??= new Error(`watcher answered ${res.statusCode}`);
+          if (res.statusCode !== 200) state.failure ??= new Error(`watcher answered ${res.statusCode}`);
           answeredAt.push(performance.now());
           if (answeredAt.length === options.watchers) allAnswered();
         });
       });
       req.on('error', (error) => {
-        failure ??= error;
+        state.failure ??= error;
         allAnswered();
       });
       requests.push(req);
@@ -70,7 +72,7 @@ export async function measureWatchFanout(options: WatchPhaseOptions): Promise<Wa
     let registration: WatchPhaseResult['registration'] = 'stats';
     const settleUntil = performance.now() + options.settleMs;
     for (;;) {
-      if (failure) throw failure;
+      if (failure()) throw failure() as Error;
       if (answeredAt.length > 0) throw new Error(`${answeredAt.length} watchers were answered before the write`);
       if (performance.now() > deadline) throw new Error('watchers did not register in time');
       const count = await registeredWatchers(options.memberUrls).catch(() => undefined);
@@ -92,7 +94,7 @@ export async function measureWatchFanout(options: WatchPhaseOptions): Promise<Wa
     });
     const remaining = Math.max(1000, deadline - performance.now());
     const [writeAckMs] = await Promise.all([write, Promise.race([everyoneAnswered, sleep(remaining)])]);
-    if (failure) throw failure;
+    if (failure()) throw failure() as Error;
     const sorted = [...answeredAt].sort((a, b) => a - b);
     return {
       watchers: options.watchers,

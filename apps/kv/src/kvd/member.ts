@@ -40,6 +40,7 @@ export class KvMemberNode implements KvMember {
   private leaderSince = Date.now();
   private currentLeader: string | null = null;
   private stopped = false;
+  private gatheringReads: Promise<void> | null = null;
   private notifyRemoved: () => void = () => undefined;
   /** Resolves when this member learns it was removed from the cluster; the daemon then exits. */
   readonly removed = new Promise<void>((resolve) => (this.notifyRemoved = resolve));
@@ -168,7 +169,7 @@ export class KvMemberNode implements KvMember {
     const deadline = Date.now() + this.requestTimeoutMs();
     try {
       await this.submit(data, deadline);
-      return (await Promise.race([result, this.timeoutAt(deadline)])) as ApplyResult;
+      return (await this.beforeDeadline(result, deadline)) as ApplyResult;
     } catch (error) {
       this.consensus.cancel(id, error as Error);
       if (error instanceof StoreError) return { ok: false, error };
@@ -176,14 +177,29 @@ export class KvMemberNode implements KvMember {
     }
   }
 
-  /** ReadIndex: resolves once this member has applied everything committed when the read arrived. */
-  async linearizableRead(): Promise<void> {
+  /**
+   * ReadIndex: resolves once this member has applied everything committed when the read arrived.
+   * Reads that arrive together share one round (one heartbeat quorum confirms them all): a read
+   * joins only a round whose index has not been asked for yet, so it never gets an older index.
+   */
+  linearizableRead(): Promise<void> {
+    if (!this.gatheringReads) {
+      this.gatheringReads = new Promise<void>((resolve, reject) => {
+        setImmediate(() => {
+          this.gatheringReads = null;
+          this.readBarrier().then(resolve, reject);
+        });
+      });
+    }
+    return this.gatheringReads;
+  }
+
+  private async readBarrier(): Promise<void> {
     const deadline = Date.now() + this.requestTimeoutMs();
     for (;;) {
       const id = `read:${this.identity.memberId}:${(this.sequence++).toString(36)}`;
       try {
-        const done = this.consensus.readBarrier(id);
-        await Promise.race([done, this.timeoutAt(deadline)]);
+        await this.beforeDeadline(this.consensus.readBarrier(id), deadline);
         return;
       } catch (error) {
         this.consensus.cancel(id, error as Error);
@@ -283,11 +299,13 @@ export class KvMemberNode implements KvMember {
     }
   }
 
-  private timeoutAt(deadline: number): Promise<never> {
-    return new Promise((_resolve, reject) => {
-      const timer = setTimeout(() => reject(new StoreError(ErrorCode.RaftInternal, 'etcdserver: request timed out')), Math.max(0, deadline - Date.now()));
-      timer.unref();
+  /** `work`, or etcd's request-timed-out error if it has not settled by `deadline` (the timer is cleared either way). */
+  private beforeDeadline<T>(work: Promise<T>, deadline: number): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => reject(new StoreError(ErrorCode.RaftInternal, 'etcdserver: request timed out')), Math.max(0, deadline - Date.now()));
     });
+    return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
   }
 
   private requestTimeoutMs(): number {

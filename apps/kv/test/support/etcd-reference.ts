@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { request as httpRequest } from 'node:http';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -84,4 +85,93 @@ export async function startReferenceEtcd(timeoutMs = 20_000): Promise<ReferenceE
     },
     stop,
   };
+}
+
+/** One HTTP exchange, as raw as Node gives it: the path is sent exactly as written (no `..` or `//` folding). */
+export interface RawResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  text: string;
+  json: unknown;
+}
+
+export interface RawRequest {
+  headers?: Record<string, string>;
+  body?: string | Buffer;
+  timeoutMs?: number;
+}
+
+export function rawRequest(endpoint: string, method: string, path: string, options: RawRequest = {}): Promise<RawResponse> {
+  const { hostname, port } = new URL(endpoint);
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ host: hostname, port, method, path, headers: options.headers, timeout: options.timeoutMs ?? 10_000 }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('error', reject);
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        let json: unknown;
+        try {
+          json = text === '' ? undefined : JSON.parse(text);
+        } catch {
+          json = undefined;
+        }
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
+      });
+    });
+    req.on('timeout', () => req.destroy(new Error(`${method} ${path}: timed out`)));
+    req.on('error', reject);
+    req.end(options.body);
+  });
+}
+
+/** A form body as a v2 client sends it. */
+export function form(params: Record<string, string>): RawRequest {
+  return { headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(params).toString() };
+}
+
+/** `/v2/keys` + the key with each segment percent-encoded + the query, as the transcript recorder built its URLs. */
+export function keysPath(key: string, params: Record<string, string> = {}): string {
+  const query = new URLSearchParams(params).toString();
+  return `/v2/keys${key.split('/').map(encodeURIComponent).join('/')}${query ? `?${query}` : ''}`;
+}
+
+const IN_ORDER_KEY = /(^|\/)(\d{20})(?=\/|$)/g;
+
+/**
+ * Makes two servers' answers comparable: store indexes become relative to where each server's
+ * store started (etcd's v2 store starts after its own membership entries), in-order keys too;
+ * expiration times and TTLs (clock-dependent) become markers; listings of an unsorted get are
+ * put in key order (etcd lists from a Go map: random order).
+ */
+export function normalizeBody(value: unknown, start: number, options: { sortNodes?: boolean } = {}): unknown {
+  const shift = (n: number) => (n === 0 ? 0 : n - start);
+  const walk = (v: unknown, field?: string): unknown => {
+    if (Array.isArray(v)) {
+      const items = v.map((item) => walk(item));
+      if (field === 'nodes' && options.sortNodes !== false) items.sort((a, b) => String((a as { key?: string }).key).localeCompare(String((b as { key?: string }).key)));
+      return items;
+    }
+    if (v !== null && typeof v === 'object') {
+      const out: Record<string, unknown> = {};
+      for (const [k, item] of Object.entries(v)) out[k] = walk(item, k);
+      return out;
+    }
+    if (typeof v === 'number' && (field === 'createdIndex' || field === 'modifiedIndex' || field === 'index')) return shift(v);
+    if (typeof v === 'number' && field === 'ttl') return '<ttl>';
+    if (typeof v === 'string' && field === 'expiration') return '<expiration>';
+    if (typeof v === 'string' && field === 'key') return v.replace(IN_ORDER_KEY, (_m, slash: string, digits: string) => `${slash}<seq ${shift(Number(digits))}>`);
+    if (typeof v === 'string' && field === 'cause') {
+      return v
+        .replace(/\[(\d+)\/(\d+)\]/, (_m, a: string, b: string) => `[${shift(Number(a))}/${shift(Number(b))}]`)
+        .replace(/\[(\d+) != (\d+)\]$/, (_m, a: string, b: string) => `[${a} != ${shift(Number(b))}]`);
+    }
+    return v;
+  };
+  return walk(value);
+}
+
+/** The etcd headers a response carries (presence only: cluster ids, raft terms and indexes differ by nature). */
+export function etcdHeaderNames(headers: RawResponse['headers']): string[] {
+  return ['x-etcd-cluster-id', 'x-etcd-index', 'x-raft-index', 'x-raft-term'].filter((name) => headers[name] !== undefined);
 }

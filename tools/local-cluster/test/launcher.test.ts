@@ -1,0 +1,67 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+/**
+ * The README's first command, for real: the launcher that `npm start` runs boots three kvd
+ * machines on 127.0.0.11-13 (standard ports), serves writes and reads, stops on Ctrl-C (SIGINT),
+ * and keeps the data for the next start.
+ */
+const launcher = path.resolve(import.meta.dirname, '../dist/main.js');
+let dataDir: string;
+
+function startLauncher(): { child: ChildProcess; output: () => string; ready: Promise<void> } {
+  const child = spawn(process.execPath, [launcher, '--data-dir', dataDir, '--quiet'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const ready = new Promise<void>((resolve, reject) => {
+    const timer = setInterval(() => {
+      if (output.includes('Minicore is running')) {
+        clearInterval(timer);
+        resolve();
+      } else if (child.exitCode !== null) {
+        clearInterval(timer);
+        reject(new Error(`launcher exited: ${output}`));
+      }
+    }, 50);
+  });
+  return { child, output: () => output, ready };
+}
+
+async function stopWithCtrlC(child: ChildProcess): Promise<number | null> {
+  const exited = once(child, 'exit') as Promise<[number | null]>;
+  child.kill('SIGINT');
+  const [code] = await exited;
+  return code;
+}
+
+afterAll(async () => {
+  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+});
+
+describe('npm start (the local cluster launcher)', () => {
+  it('runs a 3-machine kv cluster, stops on Ctrl-C and keeps its data across restarts', async () => {
+    dataDir = await mkdtemp(path.join(tmpdir(), 'minicore-start-'));
+    const first = startLauncher();
+    await first.ready;
+    expect(first.output()).toContain('core-1  127.0.0.11  kv http://127.0.0.11:2379');
+    expect(first.output()).toContain('npx kvctl set /hello world');
+
+    const written = await fetch('http://127.0.0.11:2379/v2/keys/hello', { method: 'PUT', body: new URLSearchParams({ value: 'world' }) });
+    expect(written.status).toBe(201);
+    const read = await fetch('http://127.0.0.13:2379/v2/keys/hello?quorum=true');
+    expect(((await read.json()) as { node: { value: string } }).node.value).toBe('world');
+    expect(await stopWithCtrlC(first.child)).toBe(0);
+    expect(first.output()).toContain('stopped.');
+
+    const second = startLauncher();
+    await second.ready;
+    const again = await fetch('http://127.0.0.12:2379/v2/keys/hello?quorum=true');
+    expect(((await again.json()) as { node: { value: string } }).node.value).toBe('world');
+    expect(await stopWithCtrlC(second.child)).toBe(0);
+  }, 90_000);
+});
