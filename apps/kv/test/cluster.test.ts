@@ -36,6 +36,11 @@ describe('a 3-member kvd cluster (real processes)', () => {
     expect(written.status).toBe(201);
     expect(written.headers.get('x-etcd-index')).toBe('1');
     expect((await quorumGet(b, '/greeting')).node.value).toBe('hello');
+
+    const metrics = await (await fetch(`${a.clientUrl}/metrics`)).text();
+    expect(metrics).toMatch(/^kvd_server_has_leader 1$/m);
+    expect(metrics).toMatch(/^kvd_store_index 1$/m);
+    expect(Number(/^kvd_disk_syncs_total (\d+)$/m.exec(metrics)?.[1])).toBeGreaterThan(0);
   });
 
   it('elects a new leader after kill -9 of the leader, keeps every acknowledged write, and the old leader rejoins', async () => {

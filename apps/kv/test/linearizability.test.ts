@@ -53,26 +53,36 @@ async function runScenario(scenario: Scenario): Promise<{ history: KvOperation[]
   };
 
   recorder.start();
+  let brokeOff: string | undefined;
   try {
     await sleep(1500);
     await scenario.faults(current, random, log);
     // Every member is back: load on a healed cluster, so the faults' after-effects get recorded too.
     await Promise.all(current.members.map((member) => member.waitHealthy()));
     await sleep(1500);
-    await recorder.stop();
-    for (const member of current.members) finals.set(member.name, await finalReads(recorder, [member.clientUrl], KEYS));
   } catch (error) {
-    await recorder.stop();
-    log(`scenario broke off: ${(error as Error).message.split('\n')[0]}`);
-    await fail(`the scenario broke off: ${(error as Error).message.slice(0, 2000)}`);
+    brokeOff = (error as Error).message.slice(0, 2000);
+    log(`scenario broke off: ${brokeOff.split('\n')[0]}`);
+  }
+  await recorder.stop();
+  // The final reads, from every member still running (all of them, unless one crashed).
+  for (const member of current.members.filter((m) => m.running)) {
+    try {
+      finals.set(member.name, await finalReads(recorder, [member.clientUrl], KEYS));
+    } catch (error) {
+      brokeOff ??= (error as Error).message;
+      log(`final reads from ${member.name} failed: ${(error as Error).message}`);
+    }
   }
 
+  // Whatever happened, the recorded history must be linearizable.
   const history = recorder.history;
   const report = checkOperations(etcdModel, history, { timeoutMs: 30_000 });
   const summary = `${history.length} ops (${JSON.stringify(recorder.stats)}), check ${report.result} in ${report.elapsedMs.toFixed(0)} ms`;
   console.log(`${scenario.name}: seed ${scenario.seed}, ${summary}`);
-  if (report.result !== 'ok') await fail(`${summary}\n${report.illegal?.text ?? 'the checker ran out of time'}`);
-  if (current.members.some((member) => !member.running)) await fail('a member exited on its own');
+  if (report.result !== 'ok') await fail(`${summary}\n${report.illegal?.text ?? 'the checker ran out of time'}${brokeOff ? `\nthe scenario also broke off: ${brokeOff}` : ''}`);
+  if (brokeOff) await fail(`the scenario broke off (the history up to then is linearizable: ${summary}): ${brokeOff}`);
+  if (current.members.some((member) => !member.running)) await fail(`a member exited on its own (${summary})`);
   return { history, finals };
 }
 
@@ -215,18 +225,34 @@ describe('linearizability of kvd under faults (real processes)', () => {
     expect(lost, 'acknowledged writes lost after kill -9 of all members').toEqual([]);
   }, 60_000);
 
-  it('a quorum read on a member that knows no leader answers an error and the member keeps running', async () => {
+  /** 3 members, then the leader and one follower killed: the survivor loses its leader and cannot elect one. */
+  async function lonelySurvivor(): Promise<KvdMember> {
     cluster = await KvdCluster.start(3);
+    // Let every member publish its client URLs first (a background proposal).
+    await sleep(1000);
     const leader = await cluster.leader();
-    const others = cluster.members.filter((member) => member !== leader);
-    const [survivor, other] = others as [KvdMember, KvdMember];
+    const [survivor, other] = cluster.members.filter((member) => member !== leader) as [KvdMember, KvdMember];
     await other.kill();
     await leader.kill();
     // Past the election timeout the survivor pre-campaigns and forgets the leader; it cannot win alone.
     await sleep(1500);
+    return survivor;
+  }
+
+  it('a quorum read on a member that knows no leader fails, and the member keeps running', async () => {
+    const survivor = await lonelySurvivor();
     const outcome = await perform(survivor.clientUrl, { op: 'read', key: 'lin-a' }, 15_000);
     await sleep(500);
     expect(survivor.running, `the survivor exited; its output ends with:\n${survivor.output.slice(-3000)}`).toBe(true);
     expect(outcome.kind).toBe('none');
+  }, 30_000);
+
+  it('a write on a member that knows no leader times out with errorCode 300, and the member keeps running', async () => {
+    const survivor = await lonelySurvivor();
+    const response = await fetch(`${survivor.clientUrl}/v2/keys/lin-a`, { method: 'PUT', body: new URLSearchParams({ value: 'x' }), signal: AbortSignal.timeout(15_000) }).catch((error: Error) => error);
+    await sleep(500);
+    expect(survivor.running, `the survivor exited; its output ends with:\n${survivor.output.slice(-3000)}`).toBe(true);
+    expect(response instanceof Response ? response.status : response.message).toBe(500);
+    expect(((await (response as Response).json()) as { errorCode: number }).errorCode).toBe(300);
   }, 30_000);
 });

@@ -595,7 +595,7 @@ export class RaftNode {
 
   private handleAppend(m: AppendMessage): void {
     const reply: AppendResponse = { type: 'appendResp', from: this.id, to: m.from, term: this.term, index: 0, reject: false, rejectHint: 0, rejectTerm: 0 };
-    if (m.prevIndex < this.log.committed && false) {
+    if (m.prevIndex < this.log.committed) {
       // Stale or duplicated: everything up to commit already matches the leader.
       reply.index = this.log.committed;
     } else {

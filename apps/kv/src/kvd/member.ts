@@ -1,4 +1,3 @@
-import { mkdir } from 'node:fs/promises';
 import type { Logger } from '@minicore/log';
 import { ConfChangePendingError, NotLeaderError, ProposalDroppedError, RaftNode, type ConfChange, type Message, type Status } from '@minicore/raft';
 import { ErrorCode, StoreError, type StoreCommand, type V2Store, type Watcher } from '@minicore/kv-store';
@@ -38,6 +37,8 @@ export class KvMemberNode implements KvMember {
   private expiring = false;
   private published = false;
   private leaderSince = Date.now();
+  /** Leader changes seen, and proposals that failed (timeouts, no leader), for /metrics. */
+  readonly counters = { leaderChanges: 0, proposalsFailed: 0 };
   private currentLeader: string | null = null;
   private stopped = false;
   private gatheringReads: Promise<void> | null = null;
@@ -51,13 +52,12 @@ export class KvMemberNode implements KvMember {
     readonly raft: RaftNode,
     readonly consensus: Consensus,
     readonly stateMachine: KvStateMachine,
-    private readonly storage: RaftStorage,
+    readonly storage: RaftStorage,
     private readonly transport: PeerTransport,
     private readonly logger: Logger,
   ) {}
 
   static async start(config: KvdConfig, dataDir: string, logger: Logger): Promise<KvMemberNode> {
-    await mkdir(dataDir, { recursive: true });
     const { identity, foundingVoters } = await bootstrap(config, dataDir);
     const storage = await RaftStorage.open(`${dataDir}/raft`);
     const persisted = await storage.load();
@@ -172,6 +172,7 @@ export class KvMemberNode implements KvMember {
       return (await this.beforeDeadline(result, deadline)) as ApplyResult;
     } catch (error) {
       this.consensus.cancel(id, error as Error);
+      this.counters.proposalsFailed += 1;
       if (error instanceof StoreError) return { ok: false, error };
       throw error;
     }
@@ -317,6 +318,7 @@ export class KvMemberNode implements KvMember {
     this.logger.info({ leader, previous: this.currentLeader, term: this.raft.status().term }, leader === null ? 'leader lost' : 'leader elected');
     this.currentLeader = leader;
     this.leaderSince = Date.now();
+    this.counters.leaderChanges += 1;
   }
 
   get leaderStartTime(): number {

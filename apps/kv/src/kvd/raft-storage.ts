@@ -12,6 +12,8 @@ import type { Entry, HardState, PersistedState, Snapshot } from '@minicore/raft'
 export class RaftStorage {
   private lastIndex = 0;
   private snapshotIndex = 0;
+  /** Synced batches written and the time they took, for /metrics. */
+  readonly syncs = { count: 0, seconds: 0, entries: 0 };
 
   private constructor(
     private readonly db: Level<string, string>,
@@ -76,7 +78,11 @@ export class RaftStorage {
       await batch.close();
       return;
     }
+    const started = performance.now();
     await batch.write({ sync: true });
+    this.syncs.count += 1;
+    this.syncs.seconds += (performance.now() - started) / 1000;
+    this.syncs.entries += update.entries.length;
   }
 
   /** Compaction: keeps `snapshot` (taken by this member) as the base of the log and drops the entries it covers. */

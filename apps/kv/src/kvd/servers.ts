@@ -2,6 +2,7 @@ import { createHttpServer, listen, parseListenAddress, type HttpServer } from '@
 import type { Logger } from '@minicore/log';
 import { registerClusterRoutes } from './cluster-routes.js';
 import { registerKeysRoutes } from './keys-routes.js';
+import { registerMemberMetrics } from './metrics.js';
 import type { KvMemberNode } from './member.js';
 import type { KvProxy } from './proxy.js';
 import { registerPeerRoutes } from './peer-routes.js';
@@ -20,6 +21,7 @@ export async function buildClientServer(member: KvMemberNode, logger: Logger, bo
   });
   await registerKeysRoutes(app, member);
   await registerClusterRoutes(app, member);
+  registerMemberMetrics(app.metrics, member);
   return app;
 }
 

@@ -104,11 +104,15 @@ export interface RawRequest {
 export function rawRequest(endpoint: string, method: string, path: string, options: RawRequest = {}): Promise<RawResponse> {
   const { hostname, port } = new URL(endpoint);
   return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: hostname, port, method, path, headers: options.headers, timeout: options.timeoutMs ?? 10_000 }, (res) => {
+    let answered = false;
+    // An explicit Content-Length: Node sends a DELETE's or GET's body without one (nor chunking), which no server can frame.
+    const headers = { ...options.headers, ...(options.body === undefined ? {} : { 'content-length': String(Buffer.byteLength(options.body)) }) };
+    const req = httpRequest({ host: hostname, port, method, path, headers, agent: false, timeout: options.timeoutMs ?? 10_000 }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('error', reject);
-      res.on('end', () => {
+      // A server that answers before reading a whole (too large) body closes the connection: the answer still counts.
+      res.on('error', () => res.emit('end'));
+      res.once('end', () => {
         const text = Buffer.concat(chunks).toString('utf8');
         let json: unknown;
         try {
@@ -120,7 +124,10 @@ export function rawRequest(endpoint: string, method: string, path: string, optio
       });
     });
     req.on('timeout', () => req.destroy(new Error(`${method} ${path}: timed out`)));
-    req.on('error', reject);
+    req.on('error', (error) => {
+      if (!answered) reject(error);
+    });
+    req.on('response', () => (answered = true));
     req.end(options.body);
   });
 }

@@ -123,8 +123,11 @@ export class SimCluster {
   private start(node: SimNode, peers: NodeId[]): void {
     const o = this.options;
     const snapshot = node.disk.snapshot;
-    // The state machine is volatile: it comes back from the snapshot and raft replays the rest.
-    node.sm = snapshot === undefined ? { index: 0, hash: '' } : (JSON.parse(snapshot.data) as { index: number; hash: string });
+    // Half the time the state machine is volatile: it comes back from the snapshot and raft
+    // replays the rest. Otherwise it is durable (like kvd's store) and raft must not replay it.
+    if (node.raft === null && (node.sm.index === 0 || this.rng.chance(0.5))) {
+      node.sm = snapshot === undefined ? { index: 0, hash: '' } : (JSON.parse(snapshot.data) as { index: number; hash: string });
+    }
     node.role = 'follower';
     node.checkedCommit = 0;
     node.raft = new RaftNode({
