@@ -121,7 +121,7 @@ describe.skipIf(!etcdAvailable)('kvd speaks etcd v2 keys API (differential again
   });
 
   it('validates ttl, prevIndex, prevExist and booleans as etcd does', async () => {
-    for (const params of [
+    const writes: Record<string, string>[] = [
       { value: 'v', ttl: '1.5' },
       { value: 'v', ttl: ' 5' },
       { value: 'v', prevIndex: '-1' },
@@ -132,10 +132,12 @@ describe.skipIf(!etcdAvailable)('kvd speaks etcd v2 keys API (differential again
       { value: 'v', dir: '1' },
       { value: 'v', refresh: 'true', ttl: '5', prevExist: 'true' },
       { dir: 'true', ttl: '100' },
-    ]) {
+    ];
+    for (const params of writes) {
       await expectSame('PUT', keysPath('/c/valid', params));
     }
-    for (const params of [{ recursive: '1' }, { recursive: 'T' }, { sorted: 'FALSE' }, { wait: 'true', waitIndex: '-1' }, { quorum: 'true' }]) {
+    const reads: Record<string, string>[] = [{ recursive: '1' }, { recursive: 'T' }, { sorted: 'FALSE' }, { wait: 'true', waitIndex: '-1' }, { quorum: 'true' }];
+    for (const params of reads) {
       await expectSame('GET', keysPath('/c', params));
     }
   });

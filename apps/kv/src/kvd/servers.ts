@@ -1,4 +1,4 @@
-import { createHttpServer, listen, parseListenAddress, type HttpServer } from '@minicore/http';
+import { RouteNotFound, createHttpServer, listen, parseListenAddress, type HttpError, type HttpServer } from '@minicore/http';
 import type { Logger } from '@minicore/log';
 import { registerClusterRoutes } from './cluster-routes.js';
 import { registerKeysRoutes } from './keys-routes.js';
@@ -7,8 +7,11 @@ import type { KvMemberNode } from './member.js';
 import type { KvProxy } from './proxy.js';
 import { registerPeerRoutes } from './peer-routes.js';
 
-/** etcd answers errors outside the keys API as `{"message": ...}`. */
-const formatError = (error: { statusCode: number; message: string }) => ({ statusCode: error.statusCode, body: { message: error.message } });
+/** etcd answers errors outside the keys API as `{"message": ...}`, and unknown paths as Go's plain 404. */
+const formatError = (error: HttpError) =>
+  error.code === RouteNotFound.code
+    ? { statusCode: 404, body: '404 page not found\n', headers: { 'content-type': 'text/plain; charset=utf-8', 'x-content-type-options': 'nosniff' } }
+    : { statusCode: error.statusCode, body: { message: error.message } };
 
 /** The client listener: keys API, cluster endpoints, /health (healthy while a leader is known), /metrics. */
 export async function buildClientServer(member: KvMemberNode, logger: Logger, bodyLimit: number): Promise<HttpServer> {
