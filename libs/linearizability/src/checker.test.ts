@@ -33,12 +33,21 @@ describe('checkOperations with the etcd model', () => {
     expect(illegal.key).toBe('x');
     expect(illegal.longestPrefix.map(({ index }) => index)).toEqual([0, 1]);
     expect(illegal.blocking.index).toBe(2);
-    expect(illegal.window.map(({ index }) => index)).toEqual([2]);
+    expect(illegal.window.map(({ index, linearized }) => [index, linearized])).toEqual([[2, false]]);
     expect(illegal.stateAfterPrefix).toBe('"b" @?');
     expect(illegal.text).toContain('key "x": not linearizable (3 operations)');
     expect(illegal.text).toContain('client 3');
     expect(illegal.text).toContain('read(x) -> "a"');
     expect(illegal.text).toContain('40.000 .. 50.000');
+  });
+
+  it('shows the operations concurrent with the one that cannot be linearized, marking those in the prefix', () => {
+    const report = checkOperations(etcdModel, [at(1, write('a'), 0, 10), at(2, write('b'), 20, 30), at(3, read('a'), 40, 50), at(4, write('c'), 45, 55), at(5, read('c'), 60, 70)]);
+    const illegal = report.illegal!;
+    expect(illegal.blocking.index).toBe(2);
+    expect(illegal.window.map(({ index }) => index)).toEqual([2, 3]);
+    expect(illegal.text).toMatch(/\n {2}#2 .*read\(x\) -> "a"/);
+    expect(illegal.text).toMatch(/\n(\*| ) #3 .*write\(x, "c"\)/);
   });
 
   it('rejects a new-then-old inversion between two reads concurrent with one write', () => {

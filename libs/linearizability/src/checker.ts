@@ -165,9 +165,10 @@ function illegalReport<S, I, O>(model: Model<S, I, O>, partition: Partition<I, O
   const at = (index: number) => ({ index, operation: operations[index] as Operation<I, O> });
   const inPrefix = new Set(best.prefix);
   const blocking = at(best.blocking);
+  // The ops concurrent with the blocking one (overlapping it in time), and every op still waiting to be linearized that was called before it returned.
   const window = operations
-    .map((_, index) => at(index))
-    .filter(({ index, operation }) => !inPrefix.has(index) && operation.call <= blocking.operation.return)
+    .map((_, index) => ({ ...at(index), linearized: inPrefix.has(index) }))
+    .filter(({ operation, linearized }) => operation.call <= blocking.operation.return && (!linearized || operation.return >= blocking.operation.call))
     .sort((a, b) => a.operation.call - b.operation.call || a.index - b.index);
   const report: Omit<IllegalReport<I, O>, 'text'> = {
     key: partition.key,

@@ -19,8 +19,8 @@ export function formatIllegalReport<S, I, O>(model: Model<S, I, O>, operations: 
     `state after that prefix: ${report.stateAfterPrefix}`,
     `first operation that cannot be linearized next:`,
     `  ${line(report.blocking)}`,
-    `window: the ${report.window.length} operations not yet linearized that were called before it returned:`,
-    ...report.window.map((reported) => `  ${line(reported)}`),
+    `window: the operations concurrent with it, and those not yet linearized that were called before it returned (* = in the prefix):`,
+    ...report.window.map((reported) => `${reported.linearized ? '* ' : '  '}${line(reported)}`),
   ];
   return lines.join('\n');
 }

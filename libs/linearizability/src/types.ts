@@ -47,6 +47,8 @@ export interface ReportedOperation<I, O> {
   /** Its index in the partition's operations. */
   index: number;
   operation: Operation<I, O>;
+  /** In a report's window: whether the operation is part of the longest linearizable prefix. */
+  linearized?: boolean;
 }
 
 /** Why a partition could not be linearized. */
@@ -58,7 +60,7 @@ export interface IllegalReport<I, O> {
   stateAfterPrefix: string;
   /** The first operation that could not be linearized after that prefix (it returned before any order worked). */
   blocking: ReportedOperation<I, O>;
-  /** The blocking operation and every not-yet-linearized operation that called before it returned. */
+  /** The operations concurrent with the blocking one (linearized or not), and every not-yet-linearized one called before it returned. */
   window: ReportedOperation<I, O>[];
   /** Readable lines: key, the tail of the prefix, the state, and the window. */
   text: string;

@@ -5,11 +5,11 @@ import { runSeed } from './simulation/run.js';
  * Randomized, deterministic whole-cluster runs. RAFT_SIM_SEEDS sets how many seeds to run
  * (RAFT_SIM_FIRST_SEED where to start); RAFT_SIM_SEED replays exactly one.
  */
-const DEFAULT_SEEDS = 2000;
+const DEFAULT_SEEDS = 8000;
 const BATCH = 100;
 
 function reproduction(seed: number): string {
-  return `cd libs/raft && RAFT_SIM_SEED=${seed} npx vitest run test/simulation.test.ts`;
+  return `RAFT_SIM_SEED=${seed} npx vitest run libs/raft/test/simulation.test.ts   (from the repository root)`;
 }
 
 function runOrExplain(seed: number): void {

@@ -5,15 +5,15 @@ describe('parseCommand', () => {
   it('has the issue\'s defaults', () => {
     expect(parseCommand(['kv'])).toEqual({
       kind: 'kv',
-      options: { sizes: [1, 3], durationSeconds: 10, connections: 64, watchers: 1000, latencyRequests: 2000, systems: ['etcd', 'kvd'], json: false },
+      options: { sizes: [1, 3], durationSeconds: 10, connections: 64, watchers: 1000, latencyRequests: 2000, systems: ['etcd', 'kvd'], phases: ['latency', 'write', 'read', 'quorum', 'watch'], json: false, cpuProf: false },
     });
   });
 
   it('reads every option', () => {
-    const parsed = parseCommand(['kv', '--sizes', '3', '--duration', '5s', '--connections=32', '--watchers', '200', '--requests', '500', '--only', 'kvd', '--output', 'json']);
+    const parsed = parseCommand(['kv', '--sizes', '3', '--duration', '5s', '--connections=32', '--watchers', '200', '--requests', '500', '--only', 'kvd', '--phases', 'watch,write', '--output', 'json', '--cpu-prof']);
     expect(parsed).toEqual({
       kind: 'kv',
-      options: { sizes: [3], durationSeconds: 5, connections: 32, watchers: 200, latencyRequests: 500, systems: ['kvd'], json: true },
+      options: { sizes: [3], durationSeconds: 5, connections: 32, watchers: 200, latencyRequests: 500, systems: ['kvd'], phases: ['write', 'watch'], json: true, cpuProf: true },
     });
   });
 
@@ -31,6 +31,7 @@ describe('parseCommand', () => {
     expect(() => parseCommand(['kv', '--only', 'zookeeper'])).toThrow(/--only/);
     expect(() => parseCommand(['kv', '--output', 'csv'])).toThrow(/--output/);
     expect(() => parseCommand(['kv', '--sizes', '1,x'])).toThrow(/--sizes/);
+    expect(() => parseCommand(['kv', '--phases', 'write,fsync'])).toThrow(/--phases/);
     expect(() => parseCommand(['kv', '--sizes', '0'])).toThrow(/--sizes/);
     expect(() => parseCommand(['kv', '--connections', '-1'])).toThrow(UsageError);
     expect(() => parseCommand(['kv', '--watchers', '1.5'])).toThrow(/--watchers/);

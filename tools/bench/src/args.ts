@@ -2,6 +2,9 @@ import { parseArgs } from 'node:util';
 
 export type KvSystem = 'etcd' | 'kvd';
 
+export const KV_PHASES = ['latency', 'write', 'read', 'quorum', 'watch'] as const;
+export type KvPhase = (typeof KV_PHASES)[number];
+
 /** What `npm run bench -- kv [options]` asks for. */
 export interface KvBenchOptions {
   sizes: number[];
@@ -11,7 +14,11 @@ export interface KvBenchOptions {
   /** Sequential PUTs for the write-latency phase. */
   latencyRequests: number;
   systems: KvSystem[];
+  /** Which measurements to take (all by default; fewer for profiling one of them). */
+  phases: KvPhase[];
   json: boolean;
+  /** Run kvd under `node --cpu-prof` and summarize where the leader spent its time. */
+  cpuProf: boolean;
 }
 
 export type ParsedCommand =
@@ -34,7 +41,10 @@ Options:
   --watchers 1000      long-poll watchers for the watch fan-out phase (default 1000)
   --requests 2000      sequential PUTs for the write-latency phase (default 2000)
   --only etcd|kvd      measure one system only
+  --phases a,b         only these of latency,write,read,quorum,watch (default all)
   --output json        also write the results to tmp/bench/kv-<date>.json
+  --cpu-prof           run kvd under node --cpu-prof (profiles in tmp/bench/profiles/)
+                       and print the leader's hottest functions
   -h, --help           this text`;
 
 /** "10s", "500ms", "1m" or a bare number of seconds. */
@@ -59,6 +69,14 @@ function parseSizes(text: string): number[] {
   return [...new Set(sizes)];
 }
 
+function parsePhases(text: string): KvPhase[] {
+  const phases = text.split(',').map((part) => part.trim());
+  for (const phase of phases) {
+    if (!(KV_PHASES as readonly string[]).includes(phase)) throw new UsageError(`invalid --phases ${text}: expected some of ${KV_PHASES.join(',')}`);
+  }
+  return KV_PHASES.filter((phase) => phases.includes(phase));
+}
+
 export function parseCommand(argv: readonly string[]): ParsedCommand {
   let parsed;
   try {
@@ -73,7 +91,9 @@ export function parseCommand(argv: readonly string[]): ParsedCommand {
         watchers: { type: 'string', default: '1000' },
         requests: { type: 'string', default: '2000' },
         only: { type: 'string' },
+        phases: { type: 'string', default: KV_PHASES.join(',') },
         output: { type: 'string' },
+        'cpu-prof': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -101,7 +121,9 @@ export function parseCommand(argv: readonly string[]): ParsedCommand {
       watchers: positiveInteger('watchers', values.watchers, 10_000),
       latencyRequests: positiveInteger('requests', values.requests, 1_000_000),
       systems: values.only ? [values.only] : ['etcd', 'kvd'],
+      phases: parsePhases(values.phases),
       json: values.output === 'json',
+      cpuProf: values['cpu-prof'],
     },
   };
 }

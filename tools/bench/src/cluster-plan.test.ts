@@ -28,6 +28,11 @@ describe('planCluster', () => {
     expect(flagNames(etcd?.args ?? [])).toEqual(expect.arrayContaining(flagNames(kvd?.args ?? [])));
   });
 
+  it('can run kvd members under the CPU profiler', () => {
+    const [kvd] = planCluster({ ...common, system: 'kvd', size: 1, cpuProfileDir: '/p' });
+    expect(kvd?.args.slice(0, 4)).toEqual(['--cpu-prof', '--cpu-prof-dir=/p', '--cpu-prof-name=kvd1.cpuprofile', '/w/kvd/main.js']);
+  });
+
   it('needs two ports per member', () => {
     expect(() => planCluster({ ...common, system: 'etcd', size: 4 })).toThrow(/ports/);
   });

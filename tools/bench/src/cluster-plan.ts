@@ -21,11 +21,17 @@ export interface ClusterPlanInput {
   etcdBinary: string;
   kvdScript: string;
   nodeBinary: string;
+  /** kvd only: run each member under `node --cpu-prof`, writing <name>.cpuprofile here. */
+  cpuProfileDir?: string;
 }
 
 /** Both systems get the same timing: the kv issue compares them at etcd's defaults. */
 export const HEARTBEAT_MS = 100;
 export const ELECTION_MS = 1000;
+
+function profileFlags(dir: string | undefined, name: string): string[] {
+  return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`, `--cpu-prof-name=${name}.cpuprofile`] : [];
+}
 
 /**
  * The command lines of one cluster on 127.0.0.1. kvd takes etcd's flag names, so both systems get
@@ -60,6 +66,6 @@ export function planCluster(input: ClusterPlanInput): MemberPlan[] {
     ];
     return input.system === 'etcd'
       ? { ...member, command: input.etcdBinary, args: [...flags, '--enable-v2', '--logger', 'zap', '--log-level', 'warn'] }
-      : { ...member, command: input.nodeBinary, args: [input.kvdScript, ...flags] };
+      : { ...member, command: input.nodeBinary, args: [...profileFlags(input.cpuProfileDir, member.name), input.kvdScript, ...flags] };
   });
 }

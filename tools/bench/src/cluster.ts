@@ -88,7 +88,7 @@ export class RunningCluster {
     }
   }
 
-  async stop(): Promise<void> {
-    await Promise.all(this.members.map((member) => member.process.stop()));
+  async stop(graceMs?: number): Promise<void> {
+    await Promise.all(this.members.map((member) => member.process.stop(graceMs)));
   }
 }

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { KvBenchOptions, KvSystem } from './args.js';
@@ -9,6 +9,9 @@ import { measureWriteLatency } from './latency-phase.js';
 import { freePorts } from './ports.js';
 import type { ProcessRegistry } from './processes.js';
 import type { Figures } from './table.js';
+import { describeSyncs, parseSyncCounters, summarizeSyncs, type SyncCounters, type SyncSummary } from './disk-metrics.js';
+import { request } from './http-client.js';
+import { formatHotFunctions, hottestFunctions, type CpuProfile, type HotFunction } from './cpu-profile.js';
 import { measureWatchFanout, type WatchPhaseResult } from './watch-phase.js';
 import { runWrk, writePutScript } from './wrk-phase.js';
 import { successfulRate, type WrkResult } from './wrk-output.js';
@@ -26,6 +29,10 @@ export interface SystemRun {
   latency?: Awaited<ReturnType<typeof measureWriteLatency>>;
   wrk: Partial<Record<'write' | 'read' | 'quorumRead', WrkResult & { command: string }>>;
   watch?: WatchPhaseResult;
+  /** The leader's durable log writes during the write-throughput phase, from its /metrics. */
+  writeSyncs?: SyncSummary;
+  /** With --cpu-prof: where the profiles are and the leader's hottest functions. */
+  profile?: { dir: string; leaderHot: HotFunction[] };
   /** Phases that failed, with why; their figures are missing from the table. */
   errors: string[];
 }
@@ -36,6 +43,8 @@ export interface KvBenchEnvironment {
   etcdBinary: string;
   kvdScript: string;
   progress: (text: string) => void;
+  /** With --cpu-prof: kvd profiles go to <profilesDir>/kvd-<size>/. */
+  profilesDir?: string;
 }
 
 export function etcdVersion(etcdBinary: string): string {
@@ -48,6 +57,15 @@ export function etcdVersion(etcdBinary: string): string {
 
 export function makeWorkDir(): string {
   return mkdtempSync(path.join(os.tmpdir(), 'minicore-bench-'));
+}
+
+async function readSyncCounters(system: KvSystem, url: string): Promise<SyncCounters | undefined> {
+  try {
+    const answer = await request(`${url}/metrics`, { timeoutMs: 3000 });
+    return answer.status === 200 ? parseSyncCounters(answer.body, system) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 async function phase<T>(run: SystemRun, name: string, work: () => Promise<T>): Promise<T | undefined> {
@@ -71,7 +89,10 @@ export async function benchSystem(env: KvBenchEnvironment, options: KvBenchOptio
   const say = (text: string) => env.progress(`${label} ${text}`);
   const run: SystemRun = { system, size, figures: {}, wrk: {}, errors: [] };
   const baseDir = path.join(env.workDir, `${system}-${size}`);
+  const cpuProfileDir = system === 'kvd' && env.profilesDir ? path.join(env.profilesDir, `kvd-${size}`) : undefined;
+  if (cpuProfileDir) mkdirSync(cpuProfileDir, { recursive: true });
   const plans = planCluster({
+    ...(cpuProfileDir ? { cpuProfileDir } : {}),
     system,
     size,
     baseDir,
@@ -88,10 +109,13 @@ export async function benchSystem(env: KvBenchEnvironment, options: KvBenchOptio
     const leaderUrl = leader.plan.clientUrl;
     say(`ready, leader ${leader.plan.name} at ${leaderUrl}`);
 
-    say(`sequential write latency: ${options.latencyRequests} PUTs, one client...`);
-    run.latency = await phase(run, 'write latency', () =>
-      measureWriteLatency({ leaderUrl, requests: options.latencyRequests, keySpace: KEY_SPACE, valueBytes: VALUE_BYTES, budgetMs: 180_000 }),
-    );
+    const wanted = new Set(options.phases);
+    if (wanted.has('latency')) {
+      say(`sequential write latency: ${options.latencyRequests} PUTs, one client...`);
+      run.latency = await phase(run, 'write latency', () =>
+        measureWriteLatency({ leaderUrl, requests: options.latencyRequests, keySpace: KEY_SPACE, valueBytes: VALUE_BYTES, budgetMs: 180_000 }),
+      );
+    }
     if (run.latency) {
       run.figures.writeP50Ms = run.latency.p50Ms;
       run.figures.writeP99Ms = run.latency.p99Ms;
@@ -101,13 +125,19 @@ export async function benchSystem(env: KvBenchEnvironment, options: KvBenchOptio
     const wrkCommon = { connections: options.connections, threads: 2, durationSeconds: options.durationSeconds };
     const putScript = { file: writePutScript(baseDir), args: [String(KEY_SPACE), String(VALUE_BYTES)] };
     const wrkPhases = [
-      { id: 'write', metric: 'writeRps', title: 'write throughput', url: `${leaderUrl}/v2/keys/bench`, script: putScript },
-      { id: 'read', metric: 'readRps', title: 'read throughput', url: `${leaderUrl}/v2/keys/${READ_KEY}` },
-      { id: 'quorumRead', metric: 'quorumReadRps', title: 'quorum read throughput', url: `${leaderUrl}/v2/keys/${READ_KEY}?quorum=true` },
+      { id: 'write', phase: 'write', metric: 'writeRps', title: 'write throughput', url: `${leaderUrl}/v2/keys/bench`, script: putScript },
+      { id: 'read', phase: 'read', metric: 'readRps', title: 'read throughput', url: `${leaderUrl}/v2/keys/${READ_KEY}` },
+      { id: 'quorumRead', phase: 'quorum', metric: 'quorumReadRps', title: 'quorum read throughput', url: `${leaderUrl}/v2/keys/${READ_KEY}?quorum=true` },
     ] as const;
-    for (const wrkPhase of wrkPhases) {
+    for (const wrkPhase of wrkPhases.filter((p) => wanted.has(p.phase))) {
       say(`${wrkPhase.title}: wrk -c${options.connections} -t2 -d${options.durationSeconds}s to the leader...`);
+      const syncsBefore = wrkPhase.id === 'write' ? await readSyncCounters(system, leaderUrl) : undefined;
       const result = await phase(run, wrkPhase.title, () => runWrk(env.registry, { ...wrkCommon, url: wrkPhase.url, ...('script' in wrkPhase ? { script: wrkPhase.script } : {}) }));
+      const syncsAfter = syncsBefore ? await readSyncCounters(system, leaderUrl) : undefined;
+      if (result && syncsBefore && syncsAfter) {
+        run.writeSyncs = summarizeSyncs(syncsBefore, syncsAfter, result.durationSeconds);
+        say(`  ${describeSyncs(run.writeSyncs)}`);
+      }
       if (result) {
         run.wrk[wrkPhase.id] = result;
         run.figures[wrkPhase.metric] = successfulRate(result);
@@ -115,22 +145,24 @@ export async function benchSystem(env: KvBenchEnvironment, options: KvBenchOptio
       }
     }
 
-    say(`watch fan-out: ${options.watchers} long-poll watchers over ${size} member${size === 1 ? '' : 's'}...`);
-    run.watch = await phase(run, 'watch fan-out', () =>
-      measureWatchFanout({
-        memberUrls: cluster.clientUrls,
-        leaderUrl,
-        watchers: options.watchers,
-        key: WATCHED_KEY,
-        budgetMs: 60_000,
-        settleMs: 3000,
-        onProgress: (text) => say(`  ${text}`),
-      }),
-    );
-    if (run.watch) {
-      if (run.watch.answered === run.watch.watchers) run.figures.watchFanoutMs = run.watch.lastAnsweredMs;
-      else run.errors.push(`watch fan-out: only ${run.watch.answered} of ${run.watch.watchers} watchers answered in time`);
-      say(`  write acknowledged after ${run.watch.writeAckMs.toFixed(1)} ms; first watcher ${run.watch.firstAnsweredMs.toFixed(1)} ms, last ${run.watch.lastAnsweredMs.toFixed(1)} ms`);
+    if (wanted.has('watch')) {
+      say(`watch fan-out: ${options.watchers} long-poll watchers over ${size} member${size === 1 ? '' : 's'}...`);
+      run.watch = await phase(run, 'watch fan-out', () =>
+        measureWatchFanout({
+          memberUrls: cluster.clientUrls,
+          leaderUrl,
+          watchers: options.watchers,
+          key: WATCHED_KEY,
+          budgetMs: 60_000,
+          settleMs: 3000,
+          onProgress: (text) => say(`  ${text}`),
+        }),
+      );
+      if (run.watch) {
+        if (run.watch.answered === run.watch.watchers) run.figures.watchFanoutMs = run.watch.lastAnsweredMs;
+        else run.errors.push(`watch fan-out: only ${run.watch.answered} of ${run.watch.watchers} watchers answered in time`);
+        say(`  write acknowledged after ${run.watch.writeAckMs.toFixed(1)} ms; first watcher ${run.watch.firstAnsweredMs.toFixed(1)} ms, last ${run.watch.lastAnsweredMs.toFixed(1)} ms`);
+      }
     }
     const dead = cluster.members.find((member) => member.process.hasExited);
     if (dead) run.errors.push(`${dead.plan.name} exited during the run:\n${dead.process.logTail()}`);
@@ -138,8 +170,19 @@ export async function benchSystem(env: KvBenchEnvironment, options: KvBenchOptio
     run.errors.push((error as Error).message);
   } finally {
     say('stopping');
-    await cluster.stop();
+    // a profiled process needs a moment to write its profile on the way out
+    await cluster.stop(cpuProfileDir ? 30_000 : 5000);
     rmSync(baseDir, { recursive: true, force: true });
+  }
+  if (cpuProfileDir && run.leader) {
+    const file = path.join(cpuProfileDir, `${run.leader}.cpuprofile`);
+    if (existsSync(file)) {
+      const leaderHot = hottestFunctions(JSON.parse(readFileSync(file, 'utf8')) as CpuProfile, 20);
+      run.profile = { dir: cpuProfileDir, leaderHot };
+      say(`CPU profile of the leader (${file}), self time:\n${formatHotFunctions(leaderHot)}`);
+    } else {
+      run.errors.push(`cpu profile: ${file} was not written`);
+    }
   }
   for (const error of run.errors) say(`ERROR ${error}`);
   return run;

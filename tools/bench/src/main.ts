@@ -5,6 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseCommand, UsageError, type KvBenchOptions } from './args.js';
 import { benchSystem, etcdVersion, KEY_SPACE, makeWorkDir, VALUE_BYTES, type SystemRun } from './kv-bench.js';
+import { describeSyncs } from './disk-metrics.js';
 import { ProcessRegistry } from './processes.js';
 import { formatTable, KV_METRICS, ratio, evaluateTarget, type Figures } from './table.js';
 
@@ -35,10 +36,11 @@ function report(runs: SystemRun[], options: KvBenchOptions): string {
         const socketErrors = Object.values(result.socketErrors).reduce((sum, n) => sum + n, 0);
         if (result.non2xx || socketErrors) notes.push(`${id}: ${result.non2xx} non-2xx, ${socketErrors} socket errors of ${result.requests} (not counted)`);
       }
+      if (run.writeSyncs) notes.push(`write phase: ${describeSyncs(run.writeSyncs)}`);
       if (run.latency?.errors) notes.push(`write latency: ${run.latency.errors} failed PUTs`);
       if (run.watch?.registration === 'settle') notes.push('watchers: no watcher count in /v2/stats/store, waited a settle time');
       notes.push(...run.errors.map((error) => `ERROR ${error.split('\n')[0]}`));
-      if (notes.length) parts.push(`  ${run.system}: ${notes.join('; ')}`);
+      for (const note of notes) parts.push(`  ${run.system}: ${note}`);
     }
     parts.push('');
   }
@@ -53,7 +55,7 @@ function targetsSummary(runs: SystemRun[]): string[] {
     if (!etcd || !kvd) continue;
     for (const metric of KV_METRICS) {
       const outcome = evaluateTarget(metric, size, ratio(kvd[metric.id], etcd[metric.id]));
-      if (outcome) lines.push(`${outcome.met ? 'met   ' : 'MISSED'} ${metric.label} at ${size} member${size === 1 ? '' : 's'}: kvd/etcd ${outcome.text}`);
+      if (outcome && outcome.met !== undefined) lines.push(`${outcome.met ? 'met   ' : 'MISSED'} ${metric.label} at ${size} member${size === 1 ? '' : 's'}: kvd/etcd ${outcome.text}`);
     }
   }
   return lines;
@@ -95,12 +97,14 @@ async function main(): Promise<number> {
   }
 
   const startedAt = new Date();
+  const stamp = startedAt.toISOString().replaceAll(':', '-').replace(/\.\d+Z$/, 'Z');
+  const profilesDir = options.cpuProf ? path.join(workspaceRoot, 'tmp', 'bench', 'profiles', stamp) : undefined;
   progress(`kv benchmark: etcd ${version} vs kvd (${KVD_SCRIPT}), node ${process.version}, ${os.cpus().length} cpus, load ${os.loadavg().map((n) => n.toFixed(2)).join(' ')}`);
   const runs: SystemRun[] = [];
   try {
     for (const size of options.sizes) {
       for (const system of options.systems) {
-        runs.push(await benchSystem({ registry, workDir, etcdBinary: ETCD_BINARY, kvdScript: KVD_SCRIPT, progress }, options, system, size));
+        runs.push(await benchSystem({ registry, workDir, etcdBinary: ETCD_BINARY, kvdScript: KVD_SCRIPT, progress, ...(profilesDir ? { profilesDir } : {}) }, options, system, size));
       }
     }
   } finally {
@@ -115,7 +119,7 @@ async function main(): Promise<number> {
   if (options.json) {
     const dir = path.join(workspaceRoot, 'tmp', 'bench');
     mkdirSync(dir, { recursive: true });
-    const file = path.join(dir, `kv-${startedAt.toISOString().replaceAll(':', '-').replace(/\.\d+Z$/, 'Z')}.json`);
+    const file = path.join(dir, `kv-${stamp}.json`);
     const document = {
       benchmark: 'kv',
       startedAt: startedAt.toISOString(),

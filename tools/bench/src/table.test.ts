@@ -36,8 +36,8 @@ describe('evaluateTarget', () => {
     expect(evaluateTarget(metric('writeP99Ms'), 3, 1.01)).toEqual({ text: '<= 1.00x', met: false });
   });
 
-  it('counts a missing figure as a missed target and ignores metrics without one', () => {
-    expect(evaluateTarget(metric('readRps'), 3, undefined)).toEqual({ text: '>= 1.50x', met: false });
+  it('gives no verdict without a ratio and ignores metrics without a target', () => {
+    expect(evaluateTarget(metric('readRps'), 3, undefined)).toEqual({ text: '>= 1.50x', met: undefined });
     expect(evaluateTarget(metric('watchFanoutMs'), 3, 2)).toBeUndefined();
   });
 });
@@ -65,7 +65,7 @@ describe('formatTable', () => {
   });
 
   it('shows dashes for a system that was not measured', () => {
-    const table = formatTable({ size: 1, heading: '1 member', figures: { kvd: { writeRps: 100 } } });
-    expect(table).toMatch(/write throughput \(req\/s\)\s+-\s+100\s+-\s+higher is better$/m);
+    const table = formatTable({ size: 3, heading: '3 members', figures: { kvd: { writeRps: 100 } } });
+    expect(table).toMatch(/write throughput \(req\/s\)\s+-\s+100\s+-\s+higher is better\s+>= 1\.50x \?$/m);
   });
 });

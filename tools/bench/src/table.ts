@@ -48,14 +48,15 @@ export function formatFigure(value: number | undefined, unit: MetricDefinition['
   return value < 10 ? value.toFixed(2) : value < 1000 ? value.toFixed(1) : Math.round(value).toLocaleString('en-US');
 }
 
-export type TargetOutcome = { text: string; met: boolean } | undefined;
+/** `met` is undefined when there is no ratio to judge (a system not measured, or a phase that failed). */
+export type TargetOutcome = { text: string; met: boolean | undefined } | undefined;
 
 /** The issue's target for this metric at this size, and whether the measured ratio meets it. */
 export function evaluateTarget(metric: MetricDefinition, size: number, value: number | undefined): TargetOutcome {
   const target = metric.target;
   if (!target || (target.atSize !== undefined && target.atSize !== size)) return undefined;
   const text = target.minRatio !== undefined ? `>= ${target.minRatio.toFixed(2)}x` : `<= ${(target.maxRatio ?? 1).toFixed(2)}x`;
-  if (value === undefined) return { text, met: false };
+  if (value === undefined) return { text, met: undefined };
   const met = target.minRatio !== undefined ? value >= target.minRatio : value <= (target.maxRatio ?? 1);
   return { text, met };
 }
@@ -94,7 +95,7 @@ export function formatTable(input: TableInput): string {
       formatFigure(kvd, metric.unit),
       formatRatio(value),
       `${metric.better} is better`,
-      outcome ? `${outcome.text} ${outcome.met ? 'met' : 'MISSED'}` : '',
+      outcome ? `${outcome.text} ${outcome.met === undefined ? '?' : outcome.met ? 'met' : 'MISSED'}` : '',
     ]);
   }
   const rule = '-'.repeat(Math.max(...rows.map((row) => row.join('  ').length)));

@@ -115,6 +115,14 @@ export class Consensus {
     return done;
   }
 
+  /** Fails every pending read (Raft drops them when leadership changes); callers retry on the new leader. */
+  failPendingReads(error: Error): void {
+    for (const [id, waiter] of this.readWaiters) {
+      this.readWaiters.delete(id);
+      waiter.reject(error);
+    }
+  }
+
   /** Resolves when this member has applied at least `index`. */
   waitApplied(index: number): Promise<void> {
     if (this.appliedIndex >= index) return Promise.resolve();

@@ -319,6 +319,8 @@ export class KvMemberNode implements KvMember {
     this.currentLeader = leader;
     this.leaderSince = Date.now();
     this.counters.leaderChanges += 1;
+    // Raft forgets ReadIndex requests across a leader change: send them again to the new leader.
+    this.consensus.failPendingReads(new NotLeaderError(leader));
   }
 
   get leaderStartTime(): number {
