@@ -49,7 +49,12 @@ export function parseKeysAnswer(answer: KvHttpAnswer): KvResponse {
   if (typeof json !== 'object' || json === null || typeof (json as KvResponseBody).action !== 'string' || typeof (json as KvResponseBody).node !== 'object') {
     throw new KvResponseError(`${answer.endpoint} answered ${answer.status} without an etcd keys document`, answer.endpoint, answer.body);
   }
-  return { ...(json as KvResponseBody), ...parseResponseHeaders(answer.headers) };
+  const body = json as KvResponseBody;
+  // etcd sends the root directory as `{"dir":true}`: no key, no indexes. Give it the key it stands for.
+  body.node.key ??= '/';
+  body.node.createdIndex ??= 0;
+  body.node.modifiedIndex ??= 0;
+  return { ...body, ...parseResponseHeaders(answer.headers) };
 }
 
 /** A JSON answer from the members, stats or version API; `204 No Content` gives `undefined`. */

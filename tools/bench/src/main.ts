@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseCommand, UsageError, type KvBenchOptions } from './args.js';
+import { parseCommand, USAGE, UsageError, type KvBenchOptions } from './args.js';
 import { benchSystem, etcdVersion, KEY_SPACE, makeWorkDir, VALUE_BYTES, type SystemRun } from './kv-bench.js';
 import { describeSyncs } from './disk-metrics.js';
 import { ProcessRegistry } from './processes.js';
@@ -68,7 +68,6 @@ async function main(): Promise<number> {
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     process.stderr.write(`bench: ${error.message}\n\n`);
-    const { USAGE } = await import('./args.js');
     process.stderr.write(`${USAGE}\n`);
     return 2;
   }

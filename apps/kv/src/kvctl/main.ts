@@ -1,1 +1,3 @@
-export {};
+import { runKvctl } from './program.js';
+
+process.exit(await runKvctl(process.argv.slice(2)));

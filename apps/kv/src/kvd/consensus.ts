@@ -109,8 +109,9 @@ export class Consensus {
 
   /** Linearizable read barrier (ReadIndex): resolves once this member has applied everything committed before the call. */
   readBarrier(id: string): Promise<void> {
-    const done = new Promise<void>((resolve, reject) => this.readWaiters.set(id, { index: null, resolve, reject }));
+    // Ask first: readIndex throws NotLeaderError when no leader is known, and then no waiter may be left behind.
     this.options.raft.readIndex(id);
+    const done = new Promise<void>((resolve, reject) => this.readWaiters.set(id, { index: null, resolve, reject }));
     this.schedule();
     return done;
   }

@@ -166,6 +166,8 @@ export class KvMemberNode implements KvMember {
     const id = `${this.identity.memberId}:${this.startTime.getTime().toString(36)}:${(this.sequence++).toString(36)}`;
     const data = JSON.stringify({ id, command });
     const result = this.consensus.waitFor(id);
+    // The waiter is rejected by cancel() when submitting fails; that path reports the submit error instead.
+    result.catch(() => undefined);
     const deadline = Date.now() + this.requestTimeoutMs();
     try {
       await this.submit(data, deadline);

@@ -147,27 +147,40 @@ export class ContainerService {
     const id = container.id;
     const info = await engineCall({ kind: 'container', ref, action: 'inspect' }, () => this.engine.inspectContainer(id));
     let oomKilled = false;
+    let died: (code: number) => void = () => undefined;
+    const exitFromEvent = new Promise<number>((resolve) => (died = resolve));
+    // The exit comes from whichever is first: the engine's `die` event, or a wait issued after the
+    // start. (A `next-exit` wait sent before the start can reach the engine after a fast container
+    // has already exited, and then waits forever; a `not-running` wait after an --rm container is
+    // gone answers 404, and the event still has the code.)
     const unsubscribe = this.supervisor.onEvent((event) => {
-      if (event.id === id && event.action === 'oom') oomKilled = true;
+      if (event.id !== id) return;
+      if (event.action === 'oom') oomKilled = true;
+      if (event.action === 'die') died(event.exitCode ?? -1);
     });
-    const exitOf = async (statusCode: number): Promise<ExitReport> => {
-      const after = await this.engine.inspectContainer(id).catch(() => undefined);
-      return { code: statusCode, oomKilled: oomKilled || (after?.State.OOMKilled ?? false) };
+    const exitAfter = (): Promise<ExitReport> => {
+      const waited = this.engine.waitContainer(id, 'not-running').then(
+        (result) => result.statusCode,
+        () => exitFromEvent,
+      );
+      return Promise.race([exitFromEvent, waited])
+        .then(async (code) => {
+          const after = await this.engine.inspectContainer(id).catch(() => undefined);
+          return { code, oomKilled: oomKilled || (after?.State.OOMKilled ?? false) };
+        })
+        .finally(unsubscribe);
     };
     try {
-      if (info.State.Status === 'created') {
-        const waited = engineCall({ kind: 'container', ref, action: 'wait for' }, () => this.engine.waitContainer(id, 'next-exit'));
-        waited.catch(() => undefined);
+      if (info.State.Status === 'created' || info.State.Running) {
         const output = await engineCall({ kind: 'container', ref, action: 'attach to' }, () => this.engine.attach(id));
-        await this.supervisor.markStartedByUser(id, container.labels, container.name);
-        await engineCall({ kind: 'container', ref, action: 'start' }, () => this.engine.startContainer(id));
-        return { output, exit: waited.then((result) => exitOf(result.statusCode)).finally(unsubscribe), close: () => { unsubscribe(); output.close(); } };
-      }
-      if (info.State.Running) {
-        const waited = engineCall({ kind: 'container', ref, action: 'wait for' }, () => this.engine.waitContainer(id, 'not-running'));
-        waited.catch(() => undefined);
-        const output = await engineCall({ kind: 'container', ref, action: 'attach to' }, () => this.engine.attach(id));
-        return { output, exit: waited.then((result) => exitOf(result.statusCode)).finally(unsubscribe), close: () => { unsubscribe(); output.close(); } };
+        if (!info.State.Running) {
+          await this.supervisor.markStartedByUser(id, container.labels, container.name);
+          await engineCall({ kind: 'container', ref, action: 'start' }, () => this.engine.startContainer(id)).catch((error: unknown) => {
+            output.close();
+            throw error;
+          });
+        }
+        return { output, exit: exitAfter(), close: () => { unsubscribe(); output.close(); } };
       }
       unsubscribe();
       const output = await engineCall({ kind: 'container', ref, action: 'read the logs of' }, () => this.engine.logs(id, { follow: false }));
