@@ -107,7 +107,7 @@ export class DockerEngine {
   /** Live stdout/stderr of a container, from now until it stops (attach before start to miss nothing). */
   async attach(id: string): Promise<AsyncIterable<OutputChunk> & { close(): void }> {
     const raw = await this.#call(() => this.#docker.getContainer(id).attach({ stream: true, stdout: true, stderr: true }));
-    return demuxed(raw as unknown as Readable);
+    return demuxed(raw);
   }
 
   /** The container's log (json-file driver keeps it), optionally following new output until it stops. */
@@ -117,7 +117,7 @@ export class DockerEngine {
     const container = this.#docker.getContainer(id);
     if (options.follow) {
       const raw = await this.#call(() => container.logs({ ...common, follow: true }));
-      return demuxed(raw as unknown as Readable);
+      return demuxed(raw);
     }
     const buffer = await this.#call(() => container.logs({ ...common, follow: false }));
     return demuxed(Readable.from([buffer]));

@@ -11,7 +11,7 @@ const die = {
   Actor: { ID: 'abc123', Attributes: { exitCode: '1', image: 'minicore/busybox:latest', name: 'web', 'io.minicore.runner': '1' } },
   scope: 'local',
   time: 1700000000,
-  timeNano: 1700000000123456789,
+  timeNano: 1700000000123456800,
 };
 
 describe('parseContainerEvent', () => {
@@ -24,7 +24,7 @@ describe('parseContainerEvent', () => {
       image: 'minicore/busybox:latest',
       exitCode: 1,
       labels: { 'io.minicore.runner': '1' },
-      timeNano: 1700000000123456789,
+      timeNano: 1700000000123456800,
     });
   });
 

@@ -45,11 +45,15 @@ export class Consensus {
   private readonly readWaiters = new Map<string, { index: number | null; resolve: () => void; reject: (error: Error) => void }>();
   private readonly applyWaiters: { index: number; resolve: () => void }[] = [];
   private appliedIndex = 0;
+  /** The term last written to disk: messages of that term may leave before the next sync. */
+  private persistedTerm: number;
   private snapshotIndex = 0;
   private stopped = false;
   private failure: Error | undefined;
 
-  constructor(private readonly options: ConsensusOptions) {}
+  constructor(private readonly options: ConsensusOptions) {
+    this.persistedTerm = options.raft.status().term;
+  }
 
   get applied(): number {
     return this.appliedIndex;
@@ -158,14 +162,23 @@ export class Consensus {
 
   private async handle(ready: Ready): Promise<void> {
     if (ready.softState) this.options.onSoftState?.(ready.softState);
+    // The leader replicates while it writes its own disk (Raft thesis §10.2.1): its appends go out
+    // before its sync. Safe because nothing this Ready commits is applied, acknowledged or announced
+    // as committed until the sync below is done. Everything else (votes, answers to the leader)
+    // waits for the disk, as Raft requires.
+    const termUnchanged = ready.hardState === undefined || ready.hardState.term === this.persistedTerm;
+    const early = termUnchanged ? ready.messages.filter((message) => message.type === 'append' || message.type === 'heartbeat') : [];
+    if (early.length > 0) this.options.send(early);
     await this.options.storage.save({ hardState: ready.hardState, entries: ready.entries, snapshot: ready.snapshot });
+    if (ready.hardState) this.persistedTerm = ready.hardState.term;
     if (ready.snapshot && ready.snapshot.meta.index > this.appliedIndex) {
       this.options.stateMachine.restore(ready.snapshot.data);
       this.options.onRestored?.();
       this.appliedIndex = ready.snapshot.meta.index;
       this.snapshotIndex = ready.snapshot.meta.index;
     }
-    if (ready.messages.length > 0) this.options.send(ready.messages);
+    const late = early.length > 0 ? ready.messages.filter((message) => message.type !== 'append' && message.type !== 'heartbeat') : ready.messages;
+    if (late.length > 0) this.options.send(late);
     for (const entry of ready.committedEntries) this.applyEntry(entry);
     for (const state of ready.readStates) {
       const waiter = this.readWaiters.get(state.requestId);

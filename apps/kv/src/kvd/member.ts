@@ -86,7 +86,7 @@ export class KvMemberNode implements KvMember {
       selfId: identity.memberId,
       clusterId: identity.clusterId,
       logger,
-      timeoutMs: Math.max(1000, config.electionTimeout),
+      redialMs: Math.min(100, config.heartbeatInterval),
       onUnreachable: (peer) => late.node?.consensus.reportUnreachable(peer),
     });
     const consensus = new Consensus({
@@ -131,6 +131,7 @@ export class KvMemberNode implements KvMember {
   receive(messages: Message[]): void {
     for (const message of messages) {
       if (message.type === 'append') this.appendsReceived += 1;
+      if (message.type === 'heartbeatResp') this.transport.heartbeatAnswered(message.from);
       this.consensus.step(message);
     }
   }

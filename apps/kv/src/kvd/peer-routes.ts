@@ -1,10 +1,12 @@
+import type { IncomingMessage } from 'node:http';
+import { createInterface } from 'node:readline';
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@minicore/http';
 import type { ConfChange, Message } from '@minicore/raft';
 import { PEER_MEMBERS_PATH, type ClusterInfo } from './bootstrap.js';
 import type { KvMemberNode } from './member.js';
 import { RAFT_PROPOSE_PATH } from './member.js';
-import { RAFT_MESSAGES_PATH } from './peer-transport.js';
+import { RAFT_STREAM_PATH } from './peer-transport.js';
 
 /**
  * The peer listener: Raft messages between members, proposals a follower hands to the leader,
@@ -14,10 +16,38 @@ import { RAFT_MESSAGES_PATH } from './peer-transport.js';
 export function registerPeerRoutes(app: FastifyInstance, member: KvMemberNode): void {
   const fromOtherCluster = (header: string | string[] | undefined) => header !== undefined && header !== member.identity.clusterId;
 
-  app.post(RAFT_MESSAGES_PATH, { bodyLimit: 512 * 1024 * 1024, schema: { body: Type.Array(Type.Object({ type: Type.String(), from: Type.String(), to: Type.String(), term: Type.Number() })) } }, async (request, reply) => {
-    if (fromOtherCluster(request.headers['x-etcd-cluster-id'])) return reply.code(412).send({ message: 'cluster ID mismatch' });
-    member.receive(request.body as Message[]);
-    return reply.code(204).send();
+  // The stream of Raft messages from one peer: a line per batch, for as long as the peer keeps it open.
+  void app.register(async (scope) => {
+    // Streams never end on their own: closing the listener cuts them (peers redial another member).
+    const open = new Set<IncomingMessage>();
+    scope.addHook('preClose', async () => {
+      for (const stream of open) stream.destroy();
+    });
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser('*', (_request, _payload, done) => done(null)); // read below, line by line
+    scope.post(RAFT_STREAM_PATH, async (request, reply) => {
+      if (fromOtherCluster(request.headers['x-etcd-cluster-id'])) return reply.code(412).send({ message: 'cluster ID mismatch' });
+      reply.hijack();
+      reply.raw.writeHead(200, { 'content-type': 'text/plain' });
+      reply.raw.flushHeaders();
+      const lines = createInterface({ input: request.raw, crlfDelay: Infinity });
+      lines.on('line', (line) => {
+        try {
+          member.receive(JSON.parse(line) as Message[]);
+        } catch (error) {
+          request.log.warn({ err: (error as Error).message, from: request.headers['x-server-from'] }, 'bad line on a peer stream; closing it');
+          request.raw.destroy();
+        }
+      });
+      // A peer that dies mid-stream aborts the request: expected, and handled by its redial.
+      request.raw.on('error', () => request.raw.destroy());
+      lines.on('error', () => request.raw.destroy());
+      open.add(request.raw);
+      request.raw.once('close', () => {
+        open.delete(request.raw);
+        reply.raw.end();
+      });
+    });
   });
 
   app.post(

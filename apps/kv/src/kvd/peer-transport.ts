@@ -1,3 +1,4 @@
+import { request as httpRequest, type ClientRequest } from 'node:http';
 import type { Logger } from '@minicore/log';
 import type { Message, NodeId } from '@minicore/raft';
 
@@ -7,53 +8,45 @@ export interface PeerTransportOptions {
   logger: Logger;
   /** Raft retransmits what is lost; it only needs to hear that a peer did not answer. */
   onUnreachable: (peer: NodeId) => void;
-  /** How long one POST may take before the peer counts as unreachable (ms). */
-  timeoutMs: number;
+  /** How long to wait before dialing a peer again after a failure (ms). */
+  redialMs: number;
 }
 
-interface PeerQueue {
-  urls: string[];
-  pending: Message[];
-  inFlight: boolean;
-  failures: number;
-  stats: FollowerStats;
-}
-
-/** One follower as etcd's /v2/stats/leader shows it (latencies in ms). */
+/** One follower as etcd's /v2/stats/leader shows it (latencies in ms, from heartbeat round trips). */
 export interface FollowerStats {
   latency: { current: number; average: number; standardDeviation: number; minimum: number; maximum: number };
   counts: { fail: number; success: number };
 }
 
-function emptyStats(): FollowerStats {
-  return { latency: { current: 0, average: 0, standardDeviation: 0, minimum: 0, maximum: 0 }, counts: { fail: 0, success: 0 } };
-}
+/** The path on the peer listener that takes a member's stream of Raft messages. */
+export const RAFT_STREAM_PATH = '/raft/stream';
 
-/** Running mean and deviation (Welford), so stats cost O(1) per request. */
-function recordLatency(stats: FollowerStats, ms: number, sumOfSquares: Map<FollowerStats, number>): void {
-  const { latency, counts } = stats;
-  counts.success += 1;
-  const delta = ms - latency.average;
-  latency.average += delta / counts.success;
-  const m2 = (sumOfSquares.get(stats) ?? 0) + delta * (ms - latency.average);
-  sumOfSquares.set(stats, m2);
-  latency.standardDeviation = Math.sqrt(m2 / counts.success);
-  latency.current = ms;
-  latency.minimum = counts.success === 1 ? ms : Math.min(latency.minimum, ms);
-  latency.maximum = Math.max(latency.maximum, ms);
-}
+/** A stream that cannot drain this much (a paused or wedged peer) is cut, and the peer counted unreachable. */
+const MAX_BUFFERED_BYTES = 64 * 1024 * 1024;
 
-/** The path on the peer listener where members deliver Raft messages to each other. */
-export const RAFT_MESSAGES_PATH = '/raft/messages';
+interface Peer {
+  urls: string[];
+  stream: ClientRequest | undefined;
+  /** Messages of this tick, written as one line at the end of it. */
+  pending: Message[];
+  failures: number;
+  lastFailure: number;
+  heartbeatSentAt: number | undefined;
+  stats: FollowerStats;
+  /** Heartbeat round trips measured, and the running sum of squared deviations (Welford). */
+  samples: number;
+  sumOfSquares: number;
+}
 
 /**
- * Delivers Raft messages between members over HTTP, as JSON arrays POSTed to each peer's
- * /raft/messages. One request per peer is in flight at a time; what Raft emits meanwhile queues
- * and goes in the next request, which is how heavy write load turns into large, few requests.
+ * Delivers Raft messages between members as etcd does: one long-lived HTTP request per peer
+ * (POST /raft/stream) whose body is a stream of lines, each a JSON array of the messages one tick
+ * produced. No request/response round trip per batch, order kept, and a broken stream is
+ * redialled on the next message after a short pause.
  */
 export class PeerTransport {
-  private readonly peers = new Map<NodeId, PeerQueue>();
-  private readonly sumOfSquares = new Map<FollowerStats, number>();
+  private readonly peers = new Map<NodeId, Peer>();
+  private flushScheduled = false;
   private stopped = false;
   /** Append messages sent, for /v2/stats/self. */
   appendsSent = 0;
@@ -62,63 +55,124 @@ export class PeerTransport {
 
   /** Sets who the peers are and where they listen; peers no longer listed are forgotten. */
   setPeers(peers: ReadonlyMap<NodeId, readonly string[]>): void {
-    for (const id of this.peers.keys()) if (!peers.has(id)) this.peers.delete(id);
+    for (const [id, peer] of this.peers) {
+      if (!peers.has(id)) {
+        peer.stream?.destroy();
+        this.peers.delete(id);
+      }
+    }
     for (const [id, urls] of peers) {
       if (id === this.options.selfId) continue;
-      const queue = this.peers.get(id);
-      if (queue) queue.urls = [...urls];
-      else this.peers.set(id, { urls: [...urls], pending: [], inFlight: false, failures: 0, stats: emptyStats() });
+      const peer = this.peers.get(id);
+      if (!peer) {
+        this.peers.set(id, { urls: [...urls], stream: undefined, pending: [], failures: 0, lastFailure: 0, heartbeatSentAt: undefined, stats: emptyStats(), samples: 0, sumOfSquares: 0 });
+      } else if (peer.urls.join() !== urls.join()) {
+        peer.urls = [...urls];
+        peer.stream?.destroy();
+      }
     }
   }
 
   send(messages: readonly Message[]): void {
     if (this.stopped) return;
     for (const message of messages) {
-      const queue = this.peers.get(message.to);
-      if (!queue) continue; // a removed or unknown member: Raft will stop addressing it
+      const peer = this.peers.get(message.to);
+      if (!peer) continue; // a removed or unknown member: Raft will stop addressing it
       if (message.type === 'append') this.appendsSent += 1;
-      queue.pending.push(message);
-      if (!queue.inFlight) void this.flush(message.to, queue);
+      if (message.type === 'heartbeat' && peer.heartbeatSentAt === undefined) peer.heartbeatSentAt = performance.now();
+      peer.pending.push(message);
+    }
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => this.flush());
     }
   }
 
-  private async flush(peer: NodeId, queue: PeerQueue): Promise<void> {
-    while (queue.pending.length > 0 && !this.stopped) {
-      const batch = queue.pending.splice(0);
-      queue.inFlight = true;
-      const url = queue.urls[queue.failures % queue.urls.length];
-      const started = performance.now();
-      try {
-        const hasSnapshot = batch.some((message) => message.type === 'snapshot');
-        const response = await fetch(`${url}${RAFT_MESSAGES_PATH}`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', 'x-etcd-cluster-id': this.options.clusterId, 'x-server-from': this.options.selfId },
-          body: JSON.stringify(batch),
-          signal: AbortSignal.timeout(hasSnapshot ? 60_000 : this.options.timeoutMs),
-        });
-        await response.arrayBuffer();
-        if (!response.ok) throw new Error(`HTTP ${response.status}`);
-        recordLatency(queue.stats, performance.now() - started, this.sumOfSquares);
-        if (queue.failures > 0) this.options.logger.info({ peer, url }, 'peer reachable again');
-        queue.failures = 0;
-      } catch (error) {
-        if (queue.failures === 0) this.options.logger.warn({ peer, url, err: (error as Error).message }, 'peer unreachable');
-        queue.failures += 1;
-        queue.stats.counts.fail += 1;
-        this.options.onUnreachable(peer);
-      } finally {
-        queue.inFlight = false;
+  /** A heartbeat answer from `peer` arrived: the round trip is the latency /v2/stats/leader shows. */
+  heartbeatAnswered(peer: NodeId): void {
+    const state = this.peers.get(peer);
+    if (state?.heartbeatSentAt === undefined) return;
+    recordLatency(state, performance.now() - state.heartbeatSentAt);
+    state.heartbeatSentAt = undefined;
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    for (const [id, peer] of this.peers) {
+      if (peer.pending.length === 0) continue;
+      const batch = peer.pending;
+      peer.pending = [];
+      const stream = this.streamTo(id, peer);
+      if (!stream) {
+        this.options.onUnreachable(id);
+        continue;
       }
+      stream.write(`${JSON.stringify(batch)}\n`);
+      peer.stats.counts.success += batch.length;
+      if (stream.writableLength > MAX_BUFFERED_BYTES) this.fail(id, peer, new Error(`peer is not reading (${stream.writableLength} bytes buffered)`));
     }
+  }
+
+  private streamTo(id: NodeId, peer: Peer): ClientRequest | undefined {
+    if (peer.stream && !peer.stream.destroyed) return peer.stream;
+    if (Date.now() - peer.lastFailure < this.options.redialMs) return undefined;
+    const url = new URL(`${peer.urls[peer.failures % peer.urls.length]}${RAFT_STREAM_PATH}`);
+    const stream = httpRequest(url, {
+      method: 'POST',
+      agent: false,
+      headers: { 'content-type': 'application/x-ndjson', 'x-etcd-cluster-id': this.options.clusterId, 'x-server-from': this.options.selfId },
+    });
+    stream.setNoDelay(true);
+    stream.on('response', (response) => {
+      response.resume();
+      if (response.statusCode !== 200) this.fail(id, peer, new Error(`HTTP ${response.statusCode} from ${url.origin}`));
+    });
+    stream.on('error', (error) => this.fail(id, peer, error));
+    stream.on('close', () => {
+      if (peer.stream === stream) peer.stream = undefined;
+    });
+    stream.flushHeaders();
+    peer.stream = stream;
+    return stream;
+  }
+
+  private fail(id: NodeId, peer: Peer, error: Error): void {
+    if (peer.failures === 0 || Date.now() - peer.lastFailure > 10_000) this.options.logger.warn({ peer: id, err: error.message }, 'peer unreachable');
+    peer.failures += 1;
+    peer.lastFailure = Date.now();
+    peer.stats.counts.fail += 1;
+    peer.stream?.destroy();
+    peer.stream = undefined;
+    this.options.onUnreachable(id);
   }
 
   /** Per-peer delivery statistics, keyed by member id. */
   followerStats(): Record<NodeId, FollowerStats> {
-    return Object.fromEntries([...this.peers].map(([id, queue]) => [id, queue.stats]));
+    return Object.fromEntries([...this.peers].map(([id, peer]) => [id, peer.stats]));
   }
 
   stop(): void {
     this.stopped = true;
-    for (const queue of this.peers.values()) queue.pending.length = 0;
+    for (const peer of this.peers.values()) {
+      peer.pending = [];
+      peer.stream?.end();
+    }
   }
+}
+
+function emptyStats(): FollowerStats {
+  return { latency: { current: 0, average: 0, standardDeviation: 0, minimum: 0, maximum: 0 }, counts: { fail: 0, success: 0 } };
+}
+
+/** Running mean and deviation (Welford), so stats cost O(1) per sample. */
+function recordLatency(peer: Peer, ms: number): void {
+  const { latency } = peer.stats;
+  const n = (peer.samples += 1);
+  const delta = ms - latency.average;
+  latency.average += delta / n;
+  peer.sumOfSquares += delta * (ms - latency.average);
+  latency.standardDeviation = Math.sqrt(peer.sumOfSquares / n);
+  latency.current = ms;
+  latency.minimum = n === 1 ? ms : Math.min(latency.minimum, ms);
+  latency.maximum = Math.max(latency.maximum, ms);
 }

@@ -20,7 +20,8 @@ export class RunnerClient {
       const headers: Record<string, string> = {};
       if (body && 'json' in body) headers['content-type'] = 'application/json';
       if (body && 'stream' in body) headers['content-type'] = body.contentType;
-      const request = httpRequest(url, { method, headers }, resolve);
+      // No keep-alive pool: a CLI makes a few requests and must exit as soon as it is done.
+      const request = httpRequest(url, { method, headers, agent: false }, resolve);
       request.on('error', (error: NodeJS.ErrnoException) => reject(new OperationError(`runnerd unreachable at ${this.endpoint}: ${error.code ?? error.message}`, undefined, { cause: error })));
       if (body && 'json' in body) request.end(JSON.stringify(body.json));
       else if (body && 'stream' in body) {

@@ -49,13 +49,18 @@ const enc = encodeURIComponent;
  * Writes output frames as they come and returns the exit frame, if any; an error frame is the
  * engine failing mid-stream.
  */
-async function pump(frames: AsyncIterable<OutputFrame>, context: RunctlContext): Promise<{ code: number; oomKilled: boolean } | undefined> {
-  for await (const frame of frames) {
-    if ('stream' in frame) context.write[frame.stream](Buffer.from(frame.data, 'base64'));
-    else if ('exit' in frame) return frame.exit;
-    else throw new OperationError(frame.error.message, frame.error);
+async function pump(frames: AsyncIterable<OutputFrame> & { close(): void }, context: RunctlContext): Promise<{ code: number; oomKilled: boolean } | undefined> {
+  try {
+    for await (const frame of frames) {
+      if ('stream' in frame) context.write[frame.stream](Buffer.from(frame.data, 'base64'));
+      else if ('exit' in frame) return frame.exit;
+      else throw new OperationError(frame.error.message, frame.error);
+    }
+    return undefined;
+  } finally {
+    // Leaving the loop early must not leave the response (and its socket) open: runctl would not exit.
+    frames.close();
   }
-  return undefined;
 }
 
 export function createRunctl(context: RunctlContext): { program: Command; result: RunctlResult } {
