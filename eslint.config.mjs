@@ -1,6 +1,7 @@
 import js from '@eslint/js';
 import nx from '@nx/eslint-plugin';
 import tseslint from 'typescript-eslint';
+import globals from 'globals';
 
 // Module boundaries (see DESIGN.md): apps may use libs, libs may use libs, tools and e2e may use libs.
 // No app imports another app; no lib imports an app. Tags live in each project's package.json.
@@ -29,5 +30,5 @@ export default tseslint.config(
     },
   },
   // Plain JS (the npm bin launchers, CI scripts) belongs to no tsconfig: lint it without type information.
-  { files: ['**/*.js', '**/*.mjs'], ...tseslint.configs.disableTypeChecked, languageOptions: { globals: { process: 'readonly', console: 'readonly' } } },
+  { files: ['**/*.js', '**/*.mjs'], ...tseslint.configs.disableTypeChecked, languageOptions: { globals: globals.node } },
 );
