@@ -47,12 +47,15 @@ export class Consensus {
   private appliedIndex = 0;
   /** The term last written to disk: messages of that term may leave before the next sync. */
   private persistedTerm: number;
+  /** The last log index on this member's disk. */
+  private persistedLastIndex: number;
   private snapshotIndex = 0;
   private stopped = false;
   private failure: Error | undefined;
 
   constructor(private readonly options: ConsensusOptions) {
     this.persistedTerm = options.raft.status().term;
+    this.persistedLastIndex = options.storage.lastIndex;
   }
 
   get applied(): number {
@@ -163,14 +166,30 @@ export class Consensus {
   private async handle(ready: Ready): Promise<void> {
     if (ready.softState) this.options.onSoftState?.(ready.softState);
     // The leader replicates while it writes its own disk (Raft thesis §10.2.1): its appends go out
-    // before its sync. Safe because nothing this Ready commits is applied, acknowledged or announced
-    // as committed until the sync below is done. Everything else (votes, answers to the leader)
-    // waits for the disk, as Raft requires.
+    // before its sync. Everything else (votes, answers to the leader) waits for the disk, as Raft
+    // requires.
     const termUnchanged = ready.hardState === undefined || ready.hardState.term === this.persistedTerm;
     const early = termUnchanged ? ready.messages.filter((message) => message.type === 'append' || message.type === 'heartbeat') : [];
     if (early.length > 0) this.options.send(early);
+
+    // Committed entries already on this member's disk are applied (and their clients answered)
+    // now, not after the sync of this Ready's new entries: that would add a whole sync to every
+    // write. Entries this Ready brings to disk wait for the sync, because a leader counts its own
+    // copy towards the quorum that committed them.
+    let next = 0;
+    if (!ready.snapshot) {
+      while (next < ready.committedEntries.length && ready.committedEntries[next]!.index <= this.persistedLastIndex) this.applyEntry(ready.committedEntries[next++]!);
+      this.noteReadStates(ready);
+      this.settleReads();
+      this.settleApplyWaiters();
+    }
+
     await this.options.storage.save({ hardState: ready.hardState, entries: ready.entries, snapshot: ready.snapshot });
     if (ready.hardState) this.persistedTerm = ready.hardState.term;
+    if (ready.snapshot) this.persistedLastIndex = ready.snapshot.meta.index;
+    const lastNew = ready.entries.at(-1);
+    if (lastNew) this.persistedLastIndex = lastNew.index;
+
     if (ready.snapshot && ready.snapshot.meta.index > this.appliedIndex) {
       this.options.stateMachine.restore(ready.snapshot.data);
       this.options.onRestored?.();
@@ -179,15 +198,19 @@ export class Consensus {
     }
     const late = early.length > 0 ? ready.messages.filter((message) => message.type !== 'append' && message.type !== 'heartbeat') : ready.messages;
     if (late.length > 0) this.options.send(late);
-    for (const entry of ready.committedEntries) this.applyEntry(entry);
-    for (const state of ready.readStates) {
-      const waiter = this.readWaiters.get(state.requestId);
-      if (waiter) waiter.index = state.index;
-    }
+    for (; next < ready.committedEntries.length; next++) this.applyEntry(ready.committedEntries[next]!);
+    this.noteReadStates(ready);
     this.options.raft.advance(ready);
     this.settleReads();
     this.settleApplyWaiters();
     await this.maybeSnapshot();
+  }
+
+  private noteReadStates(ready: Ready): void {
+    for (const state of ready.readStates) {
+      const waiter = this.readWaiters.get(state.requestId);
+      if (waiter) waiter.index = state.index;
+    }
   }
 
   private applyEntry(entry: Entry): void {

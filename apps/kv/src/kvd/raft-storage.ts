@@ -10,10 +10,15 @@ import type { Entry, HardState, PersistedState, Snapshot } from '@minicore/raft'
  * arrive while one batch syncs all go into the next.
  */
 export class RaftStorage {
-  private lastIndex = 0;
+  #lastIndex = 0;
   private snapshotIndex = 0;
   /** Synced batches written and the time they took, for /metrics. */
   readonly syncs = { count: 0, seconds: 0, entries: 0 };
+
+  /** The last log index on disk. */
+  get lastIndex(): number {
+    return this.#lastIndex;
+  }
 
   private constructor(
     private readonly db: Level<string, string>,
@@ -53,9 +58,9 @@ export class RaftStorage {
       entries.push(entry);
       expected += 1;
     }
-    this.lastIndex = entries.at(-1)?.index ?? this.snapshotIndex;
-    if (hardState.commit > this.lastIndex) {
-      throw new StorageError(this.location, `hard state says entry ${hardState.commit} is committed but the log ends at ${this.lastIndex}: entries were lost`);
+    this.#lastIndex = entries.at(-1)?.index ?? this.snapshotIndex;
+    if (hardState.commit > this.#lastIndex) {
+      throw new StorageError(this.location, `hard state says entry ${hardState.commit} is committed but the log ends at ${this.#lastIndex}: entries were lost`);
     }
     return { hardState, entries, ...(snapshot ? { snapshot } : {}) };
   }
@@ -69,9 +74,9 @@ export class RaftStorage {
     if (first) {
       // Raft may overwrite an uncommitted suffix with a leader's entries: drop what lies beyond.
       const last = update.entries.at(-1)!.index;
-      for (let index = last + 1; index <= this.lastIndex; index++) batch.del(entryKey(index));
+      for (let index = last + 1; index <= this.#lastIndex; index++) batch.del(entryKey(index));
       for (const entry of update.entries) batch.put(entryKey(entry.index), JSON.stringify(entry));
-      this.lastIndex = last;
+      this.#lastIndex = last;
     }
     if (update.hardState) batch.put(KEY.hardState, JSON.stringify(update.hardState));
     if (batch.length === 0) {
@@ -94,9 +99,9 @@ export class RaftStorage {
 
   private putSnapshot(batch: ReturnType<Level<string, string>['batch']>, snapshot: Snapshot, options: { replaceLog: boolean }): void {
     batch.put(KEY.snapshot, JSON.stringify(snapshot));
-    const dropThrough = options.replaceLog ? this.lastIndex : Math.min(snapshot.meta.index, this.lastIndex);
+    const dropThrough = options.replaceLog ? this.#lastIndex : Math.min(snapshot.meta.index, this.#lastIndex);
     for (let index = this.snapshotIndex + 1; index <= dropThrough; index++) batch.del(entryKey(index));
-    if (options.replaceLog || snapshot.meta.index > this.lastIndex) this.lastIndex = snapshot.meta.index;
+    if (options.replaceLog || snapshot.meta.index > this.#lastIndex) this.#lastIndex = snapshot.meta.index;
     this.snapshotIndex = snapshot.meta.index;
   }
 
