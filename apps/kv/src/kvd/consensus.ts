@@ -24,6 +24,8 @@ export interface ConsensusOptions {
   onSoftState?: (state: SoftState) => void;
   /** The state machine was replaced by a snapshot from the leader. */
   onRestored?: () => void;
+  /** The loop failed (a sync or an apply threw): this member's state is unknown and it must stop. */
+  onFatal?: (error: Error) => void;
 }
 
 /** The entry kvd proposes: the request id lets the proposing member match the result to its waiter. */
@@ -43,7 +45,6 @@ export class Consensus {
   private pendingRun = false;
   private readonly waiters = new Map<string, { resolve: (result: unknown) => void; reject: (error: Error) => void }>();
   private readonly readWaiters = new Map<string, { index: number | null; resolve: () => void; reject: (error: Error) => void }>();
-  private readonly applyWaiters: { index: number; resolve: () => void }[] = [];
   private appliedIndex = 0;
   /** The term last written to disk: messages of that term may leave before the next sync. */
   private persistedTerm: number;
@@ -131,12 +132,6 @@ export class Consensus {
     }
   }
 
-  /** Resolves when this member has applied at least `index`. */
-  waitApplied(index: number): Promise<void> {
-    if (this.appliedIndex >= index) return Promise.resolve();
-    return new Promise((resolve) => this.applyWaiters.push({ index, resolve }));
-  }
-
   schedule(): void {
     if (this.stopped) return;
     if (this.running) {
@@ -158,6 +153,7 @@ export class Consensus {
       this.failure = error as Error;
       this.options.logger.fatal({ err: error }, 'consensus loop failed; this member stops serving');
       this.stop(this.failure);
+      this.options.onFatal?.(this.failure);
     } finally {
       this.running = false;
     }
@@ -181,7 +177,6 @@ export class Consensus {
       while (next < ready.committedEntries.length && ready.committedEntries[next]!.index <= this.persistedLastIndex) this.applyEntry(ready.committedEntries[next++]!);
       this.noteReadStates(ready);
       this.settleReads();
-      this.settleApplyWaiters();
     }
 
     await this.options.storage.save({ hardState: ready.hardState, entries: ready.entries, snapshot: ready.snapshot });
@@ -202,7 +197,6 @@ export class Consensus {
     this.noteReadStates(ready);
     this.options.raft.advance(ready);
     this.settleReads();
-    this.settleApplyWaiters();
     await this.maybeSnapshot();
   }
 
@@ -235,16 +229,6 @@ export class Consensus {
     for (const [id, waiter] of this.readWaiters) {
       if (waiter.index !== null && waiter.index <= this.appliedIndex) {
         this.readWaiters.delete(id);
-        waiter.resolve();
-      }
-    }
-  }
-
-  private settleApplyWaiters(): void {
-    for (let i = this.applyWaiters.length - 1; i >= 0; i--) {
-      const waiter = this.applyWaiters[i]!;
-      if (waiter.index <= this.appliedIndex) {
-        this.applyWaiters.splice(i, 1);
         waiter.resolve();
       }
     }

@@ -41,6 +41,12 @@ async function runMember(): Promise<void> {
   });
   // A removed member has nothing left to serve: stop the way a SIGTERM would (etcd exits too).
   void member.removed.then(() => process.kill(process.pid, 'SIGTERM'));
+  // A failed disk sync leaves this member's state unknown: exit at once, without serving another request.
+  void member.fatal.then((error) => {
+    logger.fatal({ err: error }, 'consensus failed; exiting');
+    logger.flush();
+    process.exit(1);
+  });
   logger.info({ dataDir, clientUrls: config.listenClientUrls, peerUrls: config.listenPeerUrls }, 'kvd ready');
 }
 

@@ -43,6 +43,9 @@ export class KvMemberNode implements KvMember {
   private stopped = false;
   private gatheringReads: Promise<void> | null = null;
   private notifyRemoved: () => void = () => undefined;
+  private notifyFatal: (error: Error) => void = () => undefined;
+  /** Resolves if the consensus loop fails (e.g. a disk sync fails): the daemon must exit, as etcd panics. */
+  readonly fatal = new Promise<Error>((resolve) => (this.notifyFatal = resolve));
   /** Resolves when this member learns it was removed from the cluster; the daemon then exits. */
   readonly removed = new Promise<void>((resolve) => (this.notifyRemoved = resolve));
 
@@ -98,6 +101,7 @@ export class KvMemberNode implements KvMember {
       snapshotCount: config.snapshotCount,
       onSoftState: (state) => late.node?.leaderChanged(state.leader),
       onRestored: () => late.node?.cancelWatchers(),
+      onFatal: (error) => late.node?.notifyFatal(error),
     });
     consensus.setApplied(applied);
     const node = new KvMemberNode(config, identity, raft, consensus, stateMachine, storage, transport, logger);
