@@ -22,13 +22,14 @@ const config = loadConfigOrExit(
 
 const write = config.quiet ? () => undefined : (line: string) => process.stdout.write(`${line}\n`);
 const plan = planCluster({ machines: config.machines, dataDir: config.dataDir, workspaceRoot });
-const daemons: RunningDaemon[] = [];
+/** Daemons by start stage (kvd first); they stop in the reverse order. */
+const stages: RunningDaemon[][] = [];
 let stopping = false;
 
 async function stopAll(code: number): Promise<never> {
   stopping = true;
   process.stdout.write('\nstopping the cluster...\n');
-  await Promise.all(daemons.map((daemon) => daemon.stop()));
+  for (const stage of [...stages].reverse()) await Promise.all(stage.map((daemon) => daemon.stop()));
   process.stdout.write('stopped.\n');
   process.exit(code);
 }
@@ -36,17 +37,22 @@ process.on('SIGINT', () => void stopAll(0));
 process.on('SIGTERM', () => void stopAll(0));
 
 process.stdout.write(`starting ${plan.length} machines (data in ${config.dataDir})...\n`);
-for (const machine of plan) {
-  for (const daemonPlan of machine.daemons) {
-    const daemon = new RunningDaemon(machine.name, daemonPlan, write);
-    daemons.push(daemon);
-    void daemon.exited.then((code) => {
-      if (!stopping) process.stdout.write(`${machine.name} ${daemonPlan.name} exited with code ${code}\n`);
-    });
-  }
-}
+// DESIGN.md's order: every machine's kvd first, then the next daemon on every machine, and so on.
+const stageCount = Math.max(...plan.map((machine) => machine.daemons.length));
 try {
-  await Promise.all(daemons.map((daemon) => daemon.waitHealthy(60_000)));
+  for (let stage = 0; stage < stageCount; stage++) {
+    const started = plan.flatMap((machine) => {
+      const daemonPlan = machine.daemons[stage];
+      if (!daemonPlan) return [];
+      const daemon = new RunningDaemon(machine.name, daemonPlan, write);
+      void daemon.exited.then((code) => {
+        if (!stopping) process.stdout.write(`${machine.name} ${daemonPlan.name} exited with code ${code}\n`);
+      });
+      return [daemon];
+    });
+    stages.push(started);
+    await Promise.all(started.map((daemon) => daemon.waitHealthy(60_000)));
+  }
 } catch (error) {
   process.stdout.write(`${(error as Error).message}\n`);
   await stopAll(1);
@@ -57,12 +63,14 @@ process.stdout.write(
   [
     '',
     `Minicore is running: ${plan.length} machines.`,
-    ...plan.map((machine) => `  ${machine.name}  ${machine.address}  kv http://${machine.address}:2379`),
+    ...plan.map((machine) => `  ${machine.name}  ${machine.address}  kv http://${machine.address}:2379  scheduler http://${machine.address}:4002`),
     '',
     'Try:',
     `  export KVCTL_ENDPOINTS=${kvEndpoints}`,
     '  npx kvctl set /hello world && npx kvctl get /hello',
     '  npx kvctl member list',
+    `  export SCHEDCTL_ENDPOINT=http://${plan[0]!.address}:4002`,
+    '  npx schedctl list-machines && npx schedctl list-units',
     '',
     'Ctrl-C stops the cluster; its data stays in ' + config.dataDir + ' for the next start.',
     '',

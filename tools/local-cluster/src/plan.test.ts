@@ -15,5 +15,8 @@ describe('planCluster', () => {
     expect(kvd?.args).toContain('core-1=http://127.0.0.11:2380,core-2=http://127.0.0.12:2380,core-3=http://127.0.0.13:2380');
     expect(kvd?.healthUrl).toBe('http://127.0.0.12:2379/health');
     expect(machineAddress(5)).toBe('127.0.0.15');
+    const schedulerd = plan[2]?.daemons[1];
+    expect(schedulerd?.name).toBe('schedulerd');
+    expect(schedulerd?.args).toEqual(expect.arrayContaining(['--kv-endpoints', 'http://127.0.0.13:2379', '--api-listen', '127.0.0.13:4002']));
   });
 });

@@ -48,6 +48,19 @@ export function planCluster(options: { machines: number; dataDir: string; worksp
       ],
       healthUrl: `http://${address}:2379/health`,
     };
-    return { name, address, daemons: [kvd] };
+    const schedulerd: DaemonPlan = {
+      name: 'schedulerd',
+      script: path.join(options.workspaceRoot, 'apps/scheduler/dist/schedulerd/main.js'),
+      args: [
+        '--kv-endpoints', `http://${address}:2379`,
+        '--machine-id', name,
+        '--public-ip', address,
+        '--api-listen', `${address}:4002`,
+        '--data-dir', path.join(machineDir, 'scheduler'),
+        '--unit-backend', 'exec',
+      ],
+      healthUrl: `http://${address}:4002/health`,
+    };
+    return { name, address, daemons: [kvd, schedulerd] };
   });
 }

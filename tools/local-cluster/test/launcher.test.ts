@@ -48,13 +48,16 @@ describe('npm start (the local cluster launcher)', () => {
     dataDir = await mkdtemp(path.join(tmpdir(), 'minicore-start-'));
     const first = startLauncher();
     await first.ready;
-    expect(first.output()).toContain('core-1  127.0.0.11  kv http://127.0.0.11:2379');
+    expect(first.output()).toContain('core-1  127.0.0.11  kv http://127.0.0.11:2379  scheduler http://127.0.0.11:4002');
     expect(first.output()).toContain('npx kvctl set /hello world');
 
     const written = await fetch('http://127.0.0.11:2379/v2/keys/hello', { method: 'PUT', body: new URLSearchParams({ value: 'world' }) });
     expect(written.status).toBe(201);
     const read = await fetch('http://127.0.0.13:2379/v2/keys/hello?quorum=true');
     expect(((await read.json()) as { node: { value: string } }).node.value).toBe('world');
+    // Every machine's scheduler agent registered itself in kv.
+    const machines = await fetch('http://127.0.0.12:4002/fleet/v1/machines');
+    expect(((await machines.json()) as { machines: { id: string }[] }).machines.map((machine) => machine.id).sort()).toEqual(['core-1', 'core-2', 'core-3']);
     expect(await stopWithCtrlC(first.child)).toBe(0);
     expect(first.output()).toContain('stopped.');
 

@@ -1,0 +1,125 @@
+import { globMatch, machineIdMatches, metadataMatches, unitsConflict } from '@minicore/unit-file';
+import type { ClusterMachine, ClusterUnit } from '../registry/model.js';
+
+export type PlacementAction =
+  | { kind: 'unschedule'; unit: string; machine: string; reason: string }
+  | { kind: 'schedule'; unit: string; machine: string };
+
+export interface Verdict {
+  ok: boolean;
+  reason: string;
+}
+
+/** The units that count as running on each machine: placed non-inactive units plus the global units that apply there. */
+export class ClusterLoad {
+  readonly #onMachine = new Map<string, ClusterUnit[]>();
+
+  constructor(
+    readonly machines: ReadonlyMap<string, ClusterMachine>,
+    units: Iterable<ClusterUnit>,
+  ) {
+    for (const id of machines.keys()) this.#onMachine.set(id, []);
+    for (const unit of units) {
+      if (unit.desiredState === 'inactive') continue;
+      if (unit.requirements.global) {
+        for (const machine of machines.values()) if (metadataMatches(unit.requirements.machineMetadata, machine.metadata)) this.#onMachine.get(machine.id)!.push(unit);
+      } else if (unit.target !== undefined) this.#onMachine.get(unit.target)?.push(unit);
+    }
+  }
+
+  unitsOn(machineId: string): readonly ClusterUnit[] {
+    return this.#onMachine.get(machineId) ?? [];
+  }
+
+  add(unit: ClusterUnit, machineId: string): void {
+    this.#onMachine.get(machineId)?.push(unit);
+  }
+
+  remove(unit: ClusterUnit, machineId: string): void {
+    const list = this.#onMachine.get(machineId);
+    if (list) this.#onMachine.set(machineId, list.filter((other) => other.name !== unit.name));
+  }
+
+  /** Machines by the number of units they carry, fewest first, ties by id (fleet's order). */
+  byLoad(): ClusterMachine[] {
+    return [...this.machines.values()].sort((a, b) => this.unitsOn(a.id).length - this.unitsOn(b.id).length || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+}
+
+/**
+ * fleet's `AbleToRun`: whether `machine` may carry `unit`, given what already runs there
+ * (the unit itself excluded). MachineID, metadata, MachineOf peers placed here, and Conflicts both ways.
+ */
+export function ableToRun(machine: ClusterMachine, unit: ClusterUnit, load: ClusterLoad): Verdict {
+  const r = unit.requirements;
+  if (r.machineId !== undefined && !machineIdMatches(r.machineId, machine.id)) return { ok: false, reason: `requires machine ${r.machineId}` };
+  if (!metadataMatches(r.machineMetadata, machine.metadata)) return { ok: false, reason: 'machine metadata does not match' };
+  const here = load.unitsOn(machine.id).filter((other) => other.name !== unit.name);
+  for (const peer of r.machineOf) {
+    if (!here.some((other) => other.name === peer)) return { ok: false, reason: `required peer ${peer} is not scheduled on the machine` };
+  }
+  const mine = { name: unit.name, conflicts: r.conflicts };
+  for (const other of here) {
+    if (unitsConflict(mine, { name: other.name, conflicts: other.requirements.conflicts })) return { ok: false, reason: `conflicts with ${other.name}` };
+  }
+  return { ok: true, reason: '' };
+}
+
+function replaces(a: ClusterUnit, b: ClusterUnit): boolean {
+  return a.requirements.replaces.some((pattern) => globMatch(pattern, b.name));
+}
+
+/**
+ * One engine pass as pure data, fleet's two steps: first take units off machines that went away or
+ * can no longer carry them (or that a Replaces unit pushes away), then place every unplaced
+ * non-global unit that is not inactive on the least-loaded machine able to run it. Units are
+ * visited by name; placing repeats until nothing changes, so a MachineOf chain lands in one pass.
+ */
+export function planPlacement(units: ReadonlyMap<string, ClusterUnit>, machines: ReadonlyMap<string, ClusterMachine>): PlacementAction[] {
+  const actions: PlacementAction[] = [];
+  const sorted = [...units.values()].filter((unit) => !unit.requirements.global).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  // Global units count for load and conflicts, but the engine never places them.
+  const load = new ClusterLoad(machines, units.values());
+  const placed = new Map(sorted.filter((unit) => unit.target !== undefined).map((unit) => [unit.name, unit.target!]));
+  const avoid = new Map<string, string>();
+
+  const unschedule = (unit: ClusterUnit, machine: string, reason: string) => {
+    actions.push({ kind: 'unschedule', unit: unit.name, machine, reason });
+    load.remove(unit, machine);
+    placed.delete(unit.name);
+  };
+
+  for (const unit of sorted) {
+    const target = placed.get(unit.name);
+    if (target === undefined) continue;
+    if (unit.desiredState === 'inactive') unschedule(unit, target, 'desired state is inactive');
+    else if (!machines.has(target)) unschedule(unit, target, `target machine ${target} went away`);
+    else {
+      const verdict = ableToRun(machines.get(target)!, unit, load);
+      if (!verdict.ok) unschedule(unit, target, verdict.reason);
+    }
+  }
+  for (const unit of sorted) {
+    const target = placed.get(unit.name);
+    if (target === undefined) continue;
+    for (const other of load.unitsOn(target)) {
+      if (other.name === unit.name || other.requirements.global || !replaces(unit, other) || replaces(other, unit)) continue;
+      unschedule(other, target, `replaced by ${unit.name}`);
+      avoid.set(other.name, target);
+    }
+  }
+
+  for (let progress = true; progress; ) {
+    progress = false;
+    for (const unit of sorted) {
+      if (placed.has(unit.name) || unit.desiredState === 'inactive') continue;
+      const machine = load.byLoad().find((candidate) => candidate.id !== avoid.get(unit.name) && ableToRun(candidate, unit, load).ok);
+      if (!machine) continue;
+      actions.push({ kind: 'schedule', unit: unit.name, machine: machine.id });
+      load.add({ ...unit, target: machine.id }, machine.id);
+      placed.set(unit.name, machine.id);
+      progress = true;
+    }
+  }
+  return actions;
+}

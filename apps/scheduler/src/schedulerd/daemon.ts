@@ -1,0 +1,81 @@
+import type { MachineRecord } from '@minicore/fleet-api';
+import type { HttpServer } from '@minicore/http';
+import { KvClient } from '@minicore/kv-client';
+import type { Logger } from '@minicore/log';
+import { Agent } from '../agent/agent.js';
+import type { UnitBackend } from '../agent/backend.js';
+import { ExecBackend } from '../agent/exec-backend.js';
+import { installAgentRoutes } from '../api/agent-routes.js';
+import { createApiServer } from '../api/server.js';
+import { Engine } from '../engine/engine.js';
+import { Registry } from '../registry/registry.js';
+
+export interface SchedulerDaemonOptions {
+  kvEndpoints: string[];
+  keyPrefix: string;
+  machine: MachineRecord;
+  dataDir: string;
+  agentTtlMs: number;
+  agentIntervalMs: number;
+  engineIntervalMs: number;
+  disableEngine: boolean;
+  tokenLimit: number;
+  logger: Logger;
+}
+
+export interface SchedulerDaemon {
+  app: HttpServer;
+  engine: Engine | undefined;
+  agent: Agent;
+  backend: UnitBackend;
+  /** Graceful stop: hands engine leadership over, leaves units running. */
+  close(): Promise<void>;
+}
+
+/** Wires one machine's schedulerd: registry over kv, the exec backend, agent, engine, API, and one kv watch waking both loops. */
+export async function createSchedulerDaemon(options: SchedulerDaemonOptions): Promise<SchedulerDaemon> {
+  const { logger } = options;
+  const kv = new KvClient({ endpoints: options.kvEndpoints });
+  const registry = new Registry(kv, options.keyPrefix);
+  const backend = new ExecBackend({ dataDir: options.dataDir, logger });
+  await backend.init();
+  const agent = new Agent({ registry, backend, machine: options.machine, ttl: Math.max(1, Math.round(options.agentTtlMs / 1000)), intervalMs: options.agentIntervalMs, logger });
+  const engine = options.disableEngine ? undefined : new Engine({ registry, machineId: options.machine.ID, intervalMs: options.engineIntervalMs, logger });
+  const app = createApiServer({ registry, logger, tokenLimit: options.tokenLimit });
+  installAgentRoutes(app, { backend, machineId: options.machine.ID });
+
+  const watching = new AbortController();
+  const watch = async () => {
+    while (!watching.signal.aborted) {
+      try {
+        for await (const _change of kv.watchForever(registry.keys.jobs, { recursive: true, signal: watching.signal, maxConsecutiveFailures: Number.POSITIVE_INFINITY })) {
+          engine?.poke();
+          agent.poke();
+        }
+      } catch (error) {
+        if (watching.signal.aborted) return;
+        logger.warn({ err: error }, 'kv watch failed; watching again');
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+    }
+  };
+
+  await agent.start();
+  engine?.start();
+  const watchDone = watch();
+
+  return {
+    app,
+    engine,
+    agent,
+    backend,
+    close: async () => {
+      watching.abort();
+      await app.close();
+      await engine?.stop();
+      await agent.stop();
+      await backend.close();
+      await watchDone;
+    },
+  };
+}
