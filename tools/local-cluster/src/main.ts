@@ -3,6 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defineConfig, integer, loadConfigOrExit, string, boolean } from '@minicore/config';
 import { planCluster } from './plan.js';
+import { stopMachineUnits } from './power-off.js';
 import { RunningDaemon } from './supervisor.js';
 
 const workspaceRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -30,6 +31,8 @@ async function stopAll(code: number): Promise<never> {
   stopping = true;
   process.stdout.write('\nstopping the cluster...\n');
   for (const stage of [...stages].reverse()) await Promise.all(stage.map((daemon) => daemon.stop()));
+  const units = (await Promise.all(plan.map((machine) => stopMachineUnits(path.join(config.dataDir, machine.name))))).reduce((a, b) => a + b, 0);
+  if (units > 0) process.stdout.write(`stopped ${units} unit process(es).\n`);
   process.stdout.write('stopped.\n');
   process.exit(code);
 }

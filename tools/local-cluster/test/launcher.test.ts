@@ -55,10 +55,27 @@ describe('npm start (the local cluster launcher)', () => {
     expect(written.status).toBe(201);
     const read = await fetch('http://127.0.0.13:2379/v2/keys/hello?quorum=true');
     expect(((await read.json()) as { node: { value: string } }).node.value).toBe('world');
+    // A unit started through the scheduler runs as a process, and ends with the cluster.
+    const unit = await fetch('http://127.0.0.11:4002/fleet/v1/units/launcher-test.service', {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ desiredState: 'launched', options: [{ section: 'Service', name: 'ExecStart', value: '/bin/sleep 3600' }] }),
+    });
+    expect(unit.status).toBe(201);
+    const deadline = Date.now() + 15_000;
+    let active = '';
+    while (Date.now() < deadline && active !== 'active') {
+      const state = await fetch('http://127.0.0.11:4002/fleet/v1/state');
+      active = ((await state.json()) as { states?: { systemdActiveState: string }[] }).states?.[0]?.systemdActiveState ?? '';
+      if (active !== 'active') await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(active).toBe('active');
+
     // Every machine's scheduler agent registered itself in kv.
     const machines = await fetch('http://127.0.0.12:4002/fleet/v1/machines');
     expect(((await machines.json()) as { machines: { id: string }[] }).machines.map((machine) => machine.id).sort()).toEqual(['core-1', 'core-2', 'core-3']);
     expect(await stopWithCtrlC(first.child)).toBe(0);
+    expect(first.output()).toContain('stopped 1 unit process(es).');
     expect(first.output()).toContain('stopped.');
 
     const second = startLauncher();
