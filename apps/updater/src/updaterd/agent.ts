@@ -1,0 +1,148 @@
+import type { KeyObject } from 'node:crypto';
+import { mkdir, readFile, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { readBootedSlot, writeFileAtomic, type SlotName } from '@minicore/boot-record';
+import type { Logger } from '@minicore/log';
+import { ErrorCode, EventResult, EventType, MINICORE_APP_ID, UpdateCheckError, UpdateStatus, withFlags, type ClientIdentity, type UpdateStatusName } from '@minicore/omaha';
+import { UpdateFailure, downloadPayload } from './download.js';
+import { installIntoPassiveSlot, readSlotManifest } from './install.js';
+import { OmahaClient } from './omaha-client.js';
+
+export interface AgentOptions {
+  slotsDir: string;
+  /** The Omaha URL, e.g. http://127.0.0.1:4005/v1/update/. */
+  server: string;
+  track: string;
+  machineId: string;
+  bootId: string;
+  trustedKey: KeyObject;
+  /** Used when the booted slot has no manifest (a machine not installed from a bundle). */
+  fallbackVersion: string;
+  appId?: string;
+  logger?: Logger;
+}
+
+/** update_engine's prefs that matter here: previous-version (and whether the file ever existed). */
+interface Prefs {
+  previousVersion: string;
+}
+
+export type CheckResult = 'noupdate' | 'updated' | 'failed' | 'pinged';
+
+/**
+ * One machine's update_engine: check, download, verify, install into the passive slot, report each
+ * step with update_engine's events (13/1, 14/1, 3/1; 3/0 with the code on failure) and keep the
+ * status vocabulary D-Bus will publish.
+ */
+export class UpdateAgent {
+  status: UpdateStatusName = UpdateStatus.Idle;
+  newVersion = '0.0.0';
+  newSize = 0;
+  lastCheckedTime = 0;
+  /** The code of the last failure as reported (flags included); 0 after a success. */
+  lastErrorCode = 0;
+  readonly #omaha: OmahaClient;
+  readonly #prefsFile: string;
+  readonly #downloads: string;
+
+  constructor(readonly options: AgentOptions) {
+    this.#omaha = new OmahaClient(options.server);
+    this.#prefsFile = path.join(options.slotsDir, 'updaterd-prefs.json');
+    this.#downloads = path.join(options.slotsDir, 'downloads');
+  }
+
+  async #readPrefs(): Promise<Prefs | undefined> {
+    try {
+      return JSON.parse(await readFile(this.#prefsFile, 'utf8')) as Prefs;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async #writePrefs(prefs: Prefs): Promise<void> {
+    await writeFileAtomic(this.#prefsFile, `${JSON.stringify(prefs)}\n`);
+  }
+
+  async identity(): Promise<{ identity: ClientIdentity; booted: SlotName }> {
+    const booted = (await readBootedSlot(this.options.slotsDir))?.slot ?? 'A';
+    const manifest = await readSlotManifest(this.options.slotsDir, booted);
+    return {
+      booted,
+      identity: {
+        appid: this.options.appId ?? MINICORE_APP_ID,
+        version: manifest?.version ?? this.options.fallbackVersion,
+        track: this.options.track,
+        bootid: `{${this.options.bootId.replace(/^\{|\}$/g, '')}}`,
+        machineid: this.options.machineId,
+        board: 'minicore',
+        oem: 'minicore',
+      },
+    };
+  }
+
+  #set(status: UpdateStatusName): void {
+    this.status = status;
+    this.options.logger?.debug({ status }, 'update status');
+  }
+
+  /** One scheduler tick: a ping while waiting for the reboot, an update check otherwise. */
+  async checkOnce(interactive = false): Promise<CheckResult> {
+    const { identity, booted } = await this.identity();
+    if (this.status === UpdateStatus.UpdatedNeedReboot) {
+      await this.#omaha.ping(identity);
+      return 'pinged';
+    }
+    if (this.status !== UpdateStatus.Idle) return 'pinged';
+    this.#set(UpdateStatus.CheckingForUpdate);
+    const prefs = await this.#readPrefs();
+    let outcome;
+    try {
+      outcome = await this.#omaha.check(identity, prefs?.previousVersion ?? '0.0.0.0', interactive);
+      // Only the first check after an update carries the old version.
+      await this.#writePrefs({ previousVersion: '' });
+    } catch (error) {
+      const code = error instanceof UpdateCheckError ? error.errorCode : ErrorCode.OmahaRequestError;
+      return this.#fail(identity, new UpdateFailure(code, (error as Error).message));
+    }
+    this.lastCheckedTime = Math.floor(Date.now() / 1000);
+    if (outcome.kind === 'noupdate') {
+      this.#set(UpdateStatus.Idle);
+      return 'noupdate';
+    }
+    this.newVersion = outcome.version;
+    this.newSize = outcome.size;
+    this.#set(UpdateStatus.UpdateAvailable);
+    this.options.logger?.info({ version: outcome.version, size: outcome.size }, 'update available');
+    let resumed = false;
+    try {
+      await this.#omaha.event(identity, EventType.UpdateDownloadStarted, EventResult.Success);
+      this.#set(UpdateStatus.Downloading);
+      await mkdir(this.#downloads, { recursive: true });
+      const file = path.join(this.#downloads, `${outcome.version}-${outcome.sha256.replace(/[^A-Za-z0-9]/g, '').slice(0, 16)}.bundle`);
+      ({ resumed } = await downloadPayload({ urls: outcome.payloadUrls, file, size: outcome.size, sha256: outcome.sha256 }));
+      await this.#omaha.event(identity, EventType.UpdateDownloadFinished, EventResult.Success);
+      this.#set(UpdateStatus.Finalizing);
+      const installed = await installIntoPassiveSlot({ slotsDir: this.options.slotsDir, bundle: file, publicKey: this.options.trustedKey, booted });
+      await rm(file, { force: true });
+      await this.#writePrefs({ previousVersion: identity.version });
+      await this.#omaha.event(identity, EventType.UpdateComplete, EventResult.Success);
+      this.lastErrorCode = 0;
+      this.#set(UpdateStatus.UpdatedNeedReboot);
+      this.options.logger?.info({ version: installed.manifest.version, slot: installed.slot }, 'update installed; reboot to use it');
+      return 'updated';
+    } catch (error) {
+      const failure = error instanceof UpdateFailure ? error : new UpdateFailure(ErrorCode.Error, (error as Error).message);
+      return this.#fail(identity, failure.resumed || resumed ? new UpdateFailure(failure.errorCode, failure.message, true) : failure);
+    }
+  }
+
+  async #fail(identity: ClientIdentity, failure: UpdateFailure): Promise<CheckResult> {
+    this.#set(UpdateStatus.ReportingErrorEvent);
+    const code = failure.resumed ? withFlags(failure.errorCode, ['Resumed']) : failure.errorCode;
+    this.lastErrorCode = code;
+    this.options.logger?.warn({ errorCode: code, err: failure }, 'update failed');
+    await this.#omaha.event(identity, EventType.UpdateComplete, EventResult.Error, code);
+    this.#set(UpdateStatus.Idle);
+    return 'failed';
+  }
+}

@@ -1,0 +1,38 @@
+import { defineConfig, duration, list, string } from '@minicore/config';
+
+export const bootConfig = defineConfig({
+  program: 'updaterd boot',
+  summary: 'The boot selector: picks the slot by priority/tries/successful (GRUB gptprio), decrements its tries, records the choice atomically and prints the slot as JSON for the launcher.',
+  envPrefix: 'UPDATERD',
+  fields: {
+    slotsDir: string({ description: 'Folder holding the slots A and B and the boot record' }),
+    bootId: string({ description: 'Id of this boot (default: /proc/sys/kernel/random/boot_id)', default: '' }),
+  },
+});
+
+export const markGoodConfig = defineConfig({
+  program: 'updaterd mark-good',
+  summary: 'Marks the booted slot successful now (what updaterd does after --healthy-after of good health).',
+  envPrefix: 'UPDATERD',
+  fields: { slotsDir: string({ description: 'Folder holding the slots A and B and the boot record' }) },
+});
+
+export const daemonConfig = defineConfig({
+  program: 'updaterd',
+  summary: 'The updater of one Minicore machine. Checks in with the update server on a schedule, downloads, verifies and installs releases into the passive slot, and marks the booted slot successful after --healthy-after of good health. Subcommands: `updaterd boot`, `updaterd mark-good`.',
+  envPrefix: 'UPDATERD',
+  fields: {
+    slotsDir: string({ description: 'Folder holding the slots A and B and the boot record' }),
+    healthyAfter: duration({ description: 'Healthy time before the booted slot is marked successful', default: 45_000 }),
+    healthUrls: list({ description: 'URLs that must answer 2xx for the machine to count as healthy (none: the process being up)', default: [] }),
+    healthInterval: duration({ description: 'Time between health checks', default: 5_000 }),
+    server: string({ description: 'Omaha URL of the update server, e.g. http://127.0.0.1:4005/v1/update/ (empty: no update checks)', default: '' }),
+    track: string({ description: 'The group track sent as app@track', default: 'stable' }),
+    trustedKey: string({ description: 'Public key releases must be signed with (required with --server)', default: '' }),
+    machineId: string({ description: 'Machine id (default: /etc/machine-id)', default: '' }),
+    version: string({ description: 'Version to report when the booted slot has no release manifest', default: '0.0.0' }),
+    firstCheckDelay: duration({ description: 'Delay before the first update check (update_engine: 7 min)', default: 7 * 60_000 }),
+    checkInterval: duration({ description: 'Time between update checks (update_engine: 45 min)', default: 45 * 60_000 }),
+    checkFuzz: duration({ description: 'Random spread around each check time (update_engine: 10 min window)', default: 10 * 60_000 }),
+  },
+});

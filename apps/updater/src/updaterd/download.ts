@@ -1,0 +1,81 @@
+import { createHash } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { rm, stat } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { ErrorCode } from '@minicore/omaha';
+
+/** A failed update step with update_engine's error code; `resumed` adds the Resumed flag bit. */
+export class UpdateFailure extends Error {
+  override name = 'UpdateFailure';
+  constructor(
+    readonly errorCode: number,
+    message: string,
+    readonly resumed = false,
+  ) {
+    super(message);
+  }
+}
+
+export interface DownloadOptions {
+  urls: readonly string[];
+  file: string;
+  size: number;
+  /** base64, from the postinstall action. */
+  sha256: string;
+  /** Attempts across the URL list before giving up (update_engine: MaxFailureCountPerUrl). */
+  maxAttempts?: number;
+  timeoutMs?: number;
+}
+
+async function sizeOf(file: string): Promise<number> {
+  return stat(file).then(
+    (info) => info.size,
+    () => 0,
+  );
+}
+
+/**
+ * Downloads the payload into `file`, resuming with `Range: bytes=<have>-` after a cut (a 200 to a
+ * range request starts over), then checks the size (11) and the sha256 (10). A transfer that
+ * keeps failing is 9. Returns whether any part was resumed.
+ */
+export async function downloadPayload(options: DownloadOptions): Promise<{ resumed: boolean }> {
+  const attempts = options.maxAttempts ?? 10;
+  let resumed = false;
+  let lastError = '';
+  for (let attempt = 0; attempt < attempts; attempt++) {
+    const have = await sizeOf(options.file);
+    if (have >= options.size) break;
+    const url = options.urls[attempt % options.urls.length]!;
+    try {
+      const response = await fetch(url, { headers: have > 0 ? { range: `bytes=${have}-` } : {}, signal: AbortSignal.timeout(options.timeoutMs ?? 10 * 60_000) });
+      if (response.status !== 200 && response.status !== 206) {
+        await response.body?.cancel();
+        lastError = `HTTP ${response.status} from ${url}`;
+        continue;
+      }
+      const append = response.status === 206 && have > 0;
+      if (append) resumed = true;
+      if (!response.body) throw new Error('empty body');
+      await pipeline(Readable.fromWeb(response.body as import('node:stream/web').ReadableStream<Uint8Array>), createWriteStream(options.file, { flags: append ? 'a' : 'w' }));
+    } catch (error) {
+      lastError = (error as Error).message;
+    }
+  }
+  const got = await sizeOf(options.file);
+  if (got < options.size && lastError) throw new UpdateFailure(ErrorCode.DownloadTransferError, `download failed: ${lastError}`, resumed);
+  if (got !== options.size) {
+    await rm(options.file, { force: true });
+    throw new UpdateFailure(ErrorCode.PayloadSizeMismatchError, `payload is ${got} bytes, the server said ${options.size}`, resumed);
+  }
+  const hash = createHash('sha256');
+  await pipeline(createReadStream(options.file), async (chunks: AsyncIterable<Buffer>) => {
+    for await (const chunk of chunks) hash.update(chunk);
+  });
+  if (hash.digest('base64') !== options.sha256) {
+    await rm(options.file, { force: true });
+    throw new UpdateFailure(ErrorCode.PayloadHashMismatchError, 'payload sha256 does not match the update server’s', resumed);
+  }
+  return { resumed };
+}

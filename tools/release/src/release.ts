@@ -1,0 +1,62 @@
+import path from 'node:path';
+import { ConfigError, defineConfig, string } from '@minicore/config';
+import { createBundle, isReleaseVersion, loadPrivateKey, ReleaseError } from '@minicore/release';
+import { collectReleaseFiles } from './collect.js';
+
+export const releaseConfig = defineConfig({
+  program: 'npm run release --',
+  summary: 'Builds a signed Minicore release bundle (a gzipped tar with a manifest and an ed25519 signature) from the built apps and libs of the working tree. Make a key with `updatectl keygen --out KEYFILE`.',
+  envPrefix: 'MINICORE_RELEASE',
+  fields: {
+    version: string({ description: 'Release version, X.Y.Z', pattern: /^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?$/, expected: 'a version such as 1.2.3' }),
+    key: string({ description: 'ed25519 private key file (PEM)' }),
+    out: string({ description: 'Bundle file to write' }),
+    root: string({ description: 'Working tree to release', default: '.' }),
+  },
+});
+
+export interface ReleaseIo {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+}
+
+/** Runs the release command; returns the exit code (0 ok, 1 failed, 2 bad arguments). */
+export async function runRelease(argv: readonly string[], env: NodeJS.ProcessEnv, io: ReleaseIo): Promise<number> {
+  let config;
+  try {
+    const outcome = releaseConfig.parse(argv, env);
+    if (outcome.kind === 'help') {
+      io.stdout(outcome.text);
+      return 0;
+    }
+    config = outcome.config;
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    io.stderr(`release: ${error.message}\n`);
+    return 2;
+  }
+  if (!isReleaseVersion(config.version)) {
+    io.stderr(`release: invalid --version ${config.version}\n`);
+    return 2;
+  }
+  try {
+    const root = path.resolve(config.root);
+    const collected = await collectReleaseFiles(root);
+    if (collected.builtProjects.length === 0) {
+      io.stderr(`release: nothing is built under ${root} (no apps/*/dist or libs/*/dist): run \`npm run build\` first\n`);
+      return 1;
+    }
+    const privateKey = await loadPrivateKey(config.key);
+    const info = await createBundle({ root, files: collected.files, version: config.version, privateKey, out: path.resolve(config.out) });
+    io.stdout(
+      `${JSON.stringify({ version: info.manifest.version, out: path.resolve(config.out), files: info.manifest.files.length, size: info.size, sha256: info.sha256, projects: collected.builtProjects, unbuilt: collected.unbuiltProjects })}\n`,
+    );
+    return 0;
+  } catch (error) {
+    if (error instanceof ReleaseError || (error as NodeJS.ErrnoException).code !== undefined) {
+      io.stderr(`release: ${(error as Error).message}\n`);
+      return 1;
+    }
+    throw error;
+  }
+}
