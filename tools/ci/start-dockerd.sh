@@ -18,6 +18,26 @@ if engine_answers; then
   exit 0
 fi
 
+# containerd loads a container's cgroups from /proc/<pid>/cgroup and fails ("cannot find cgroup
+# mount destination") when a cgroup v1 hierarchy listed there has no mount in this namespace: the
+# engine then never learns of OOM kills. systemd node containers (the e2e suite's) leave such a
+# hierarchy behind (name=systemd). Mount any missing one before the engine starts.
+repair_cgroup_mounts() {
+  [ "$(stat -fc %T /sys/fs/cgroup 2>/dev/null)" = "tmpfs" ] || return 0 # cgroup v2 only: nothing to do
+  local writable=0 controllers dir options
+  while IFS=: read -r _ controllers _; do
+    [ -n "$controllers" ] || continue # the cgroup v2 line, 0::/
+    dir="${controllers#name=}"
+    mountpoint -q "/sys/fs/cgroup/$dir" && continue
+    if [ "$writable" = 0 ]; then mount -o remount,rw /sys/fs/cgroup 2>/dev/null || return 0; writable=1; fi
+    options="$controllers"
+    [[ "$controllers" == name=* ]] && options="none,$controllers"
+    mkdir -p "/sys/fs/cgroup/$dir" && mount -t cgroup -o "$options" cgroup "/sys/fs/cgroup/$dir" &&
+      echo "dockerd: mounted the cgroup hierarchy $controllers, which was missing"
+  done </proc/self/cgroup
+  if [ "$writable" = 1 ]; then mount -o remount,ro /sys/fs/cgroup 2>/dev/null || true; fi
+}
+
 command -v dockerd >/dev/null || { echo "dockerd: not installed (apt-get install docker.io)" >&2; exit 1; }
 if [ "$(id -u)" -ne 0 ]; then
   echo "dockerd: must be started as root" >&2
@@ -31,6 +51,7 @@ fi
 
 mkdir -p "$(dirname "$log")"
 echo "dockerd: starting (log: $log)"
+repair_cgroup_mounts
 # setsid: the engine must outlive this script and the CI step that called it.
 setsid dockerd -H "unix://$socket" >>"$log" 2>&1 < /dev/null &
 pid=$!

@@ -4,6 +4,7 @@ import type { ContainerCreateOptions, ContainerInfo, ContainerInspectInfo, Image
 import { OutputDemuxer, type OutputChunk } from './demux.js';
 import { ContainerEventParser, type ContainerEvent } from './events.js';
 import { toEngineError } from './errors.js';
+import { ProgressError, progressFailure, pushedDigest, type ProgressMessage } from './progress.js';
 
 export interface DockerEngineOptions {
   /** The engine's unix socket, e.g. /var/run/docker.sock. */
@@ -151,20 +152,52 @@ export class DockerEngine {
 
   /** `docker import`: a rootfs tarball becomes image `repo:tag`; resolves with the image id. */
   async importImage(tarball: NodeJS.ReadableStream, repo: string, tag: string): Promise<string> {
-    const progress = await this.#call(() => this.#docker.importImage(tarball, { repo, tag }));
-    await this.#call(
-      () =>
-        new Promise<unknown[]>((resolve, reject) => {
-          this.#docker.modem.followProgress(progress, (error: Error | null, output: unknown[]) => {
-            const failed = output?.find((entry) => typeof (entry as { error?: unknown }).error === 'string') as { error: string } | undefined;
-            if (error) reject(error);
-            else if (failed) reject(Object.assign(new Error(failed.error), { statusCode: 500, json: { message: failed.error } }));
-            else resolve(output);
-          });
-        }),
-    );
+    await this.#followProgress(() => this.#docker.importImage(tarball, { repo, tag }));
     const image = await this.inspectImage(`${repo}:${tag}`);
     return image.Id;
+  }
+
+  /** `docker tag`: `source` (name or id) also becomes `repo:tag`. */
+  async tagImage(source: string, repo: string, tag: string): Promise<void> {
+    await this.#call(() => this.#docker.getImage(source).tag({ repo, tag }));
+  }
+
+  /**
+   * `docker push` of `repo:tag` to the registry its name starts with; resolves with the digest the
+   * registry gave the manifest. No credentials: Minicore's registries are the machines' own.
+   */
+  async pushImage(repo: string, tag: string): Promise<{ digest: string | undefined }> {
+    // The engine insists on an X-Registry-Auth header; an empty one (`{}`) means anonymous.
+    const messages = await this.#followProgress(() => this.#docker.getImage(repo).push({ tag, authconfig: {} }));
+    return { digest: pushedDigest(messages) };
+  }
+
+  /** `docker pull` of `repo:tag`; resolves with the local image id. */
+  async pullImage(repo: string, tag: string): Promise<string> {
+    await this.#followProgress(() => this.#docker.pull(`${repo}:${tag}`));
+    return (await this.inspectImage(`${repo}:${tag}`)).Id;
+  }
+
+  /** The gateway address of an engine network (for `bridge`: the host's address on docker0). */
+  async networkGateway(network = 'bridge'): Promise<string> {
+    const info = (await this.#call(() => this.#docker.getNetwork(network).inspect())) as { IPAM?: { Config?: { Gateway?: string; Subnet?: string }[] } };
+    const gateway = info.IPAM?.Config?.find((config) => config.Gateway && !config.Gateway.includes(':'))?.Gateway;
+    if (!gateway) throw toEngineError(Object.assign(new Error(`network ${network} has no IPv4 gateway`), { statusCode: 500 }), this.socketPath);
+    return gateway;
+  }
+
+  /** Runs a call answering with a progress stream to its end; a failure reported in the stream rejects as an EngineError. */
+  async #followProgress(start: () => Promise<NodeJS.ReadableStream>): Promise<ProgressMessage[]> {
+    const progress = await this.#call(start);
+    const messages = await this.#call(
+      () =>
+        new Promise<ProgressMessage[]>((resolve, reject) => {
+          this.#docker.modem.followProgress(progress, (error: Error | null, output: ProgressMessage[]) => (error ? reject(error) : resolve(output ?? [])));
+        }),
+    );
+    const failure = progressFailure(messages);
+    if (failure) throw toEngineError(Object.assign(new ProgressError(failure, messages), { statusCode: 500, json: { message: failure } }), this.socketPath);
+    return messages;
   }
 
   /**

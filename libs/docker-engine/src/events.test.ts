@@ -32,6 +32,12 @@ describe('parseContainerEvent', () => {
     expect(parseContainerEvent({ Type: 'network', Action: 'connect' })).toBeUndefined();
     expect(parseContainerEvent({ ...die, Action: 'exec_start: sh -c true' })?.action).toBe('other');
   });
+
+  it('reads health changes out of the action text', () => {
+    const event = parseContainerEvent({ ...die, status: 'health_status: healthy', Action: 'health_status: healthy' });
+    expect(event).toMatchObject({ action: 'health_status', health: 'healthy', rawAction: 'health_status: healthy' });
+    expect(parseContainerEvent({ ...die, Action: 'health_status: unhealthy' })?.health).toBe('unhealthy');
+  });
 });
 
 describe('ContainerEventParser', () => {

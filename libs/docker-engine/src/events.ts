@@ -1,7 +1,10 @@
 import { Transform, type TransformCallback } from 'node:stream';
 
 /** The container events a supervisor reacts to (the engine sends many more; they pass through as `other`). */
-export type ContainerAction = 'create' | 'start' | 'die' | 'oom' | 'stop' | 'kill' | 'destroy' | 'other';
+export type ContainerAction = 'create' | 'start' | 'die' | 'oom' | 'stop' | 'kill' | 'destroy' | 'health_status' | 'other';
+
+/** What a `health_status` event reports. */
+export type HealthStatus = 'starting' | 'healthy' | 'unhealthy';
 
 export interface ContainerEvent {
   action: ContainerAction;
@@ -14,6 +17,8 @@ export interface ContainerEvent {
   exitCode?: number;
   /** Set on `kill`. */
   signal?: string;
+  /** Set on `health_status` (the engine's action text is `health_status: healthy`). */
+  health?: HealthStatus;
   labels: Record<string, string>;
   /** Nanoseconds since the epoch, as the engine reports it. */
   timeNano: number;
@@ -40,7 +45,8 @@ export function parseContainerEvent(raw: unknown): ContainerEvent | undefined {
   const attributes = event.Actor?.Attributes ?? {};
   const labels: Record<string, string> = {};
   for (const [key, value] of Object.entries(attributes)) if (!reservedAttributes.has(key)) labels[key] = value;
-  const action = known.has(rawAction as ContainerAction) ? (rawAction as ContainerAction) : 'other';
+  const health = /^health_status: (starting|healthy|unhealthy)$/.exec(rawAction)?.[1] as HealthStatus | undefined;
+  const action = health ? 'health_status' : known.has(rawAction as ContainerAction) ? (rawAction as ContainerAction) : 'other';
   const parsed: ContainerEvent = {
     action,
     rawAction,
@@ -52,6 +58,7 @@ export function parseContainerEvent(raw: unknown): ContainerEvent | undefined {
   };
   if (attributes['exitCode'] !== undefined) parsed.exitCode = Number(attributes['exitCode']);
   if (attributes['signal'] !== undefined) parsed.signal = attributes['signal'];
+  if (health) parsed.health = health;
   return parsed;
 }
 

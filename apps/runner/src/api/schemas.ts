@@ -24,6 +24,20 @@ export const RestartPolicySchema = Type.Object({
   maxRetries: Type.Integer({ minimum: 0 }),
 });
 
+export const AnnounceSchema = Type.Object({
+  service: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]*$' }),
+  port: Type.Integer({ minimum: 1, maximum: 65535 }),
+});
+
+export const HealthcheckSchema = Type.Object({
+  /** A shell command (CMD-SHELL); exit 0 is healthy. */
+  command: Type.String({ minLength: 1 }),
+  intervalMs: Type.Integer({ minimum: 1 }),
+  timeoutMs: Type.Integer({ minimum: 1 }),
+  retries: Type.Integer({ minimum: 1 }),
+  startPeriodMs: Type.Integer({ minimum: 0 }),
+});
+
 export const RunRequestSchema = Type.Object({
   image: Type.String({ minLength: 1 }),
   /** Docker's own rule for names. */
@@ -39,6 +53,9 @@ export const RunRequestSchema = Type.Object({
   restart: Type.Optional(RestartPolicySchema),
   /** Remove the container once it has stopped (`--rm`); not with a restart policy. */
   autoRemove: Type.Optional(Type.Boolean()),
+  /** Keep `/services/<service>/<machine-id>` in kv while the container runs (and is healthy, if it has a check). */
+  announce: Type.Optional(Type.Array(AnnounceSchema)),
+  healthcheck: Type.Optional(HealthcheckSchema),
   /** false: create only (runctl run --attach starts it through POST .../attach). Default true. */
   start: Type.Optional(Type.Boolean()),
 });
@@ -56,6 +73,16 @@ export const RemoveQuery = Type.Object({ force: Type.Optional(Type.Boolean()) })
 export const LogsQuery = Type.Object({ follow: Type.Optional(Type.Boolean()), tail: Type.Optional(Type.Integer({ minimum: 0 })) });
 export const ExecRequestSchema = Type.Object({ command: Type.Array(Type.String(), { minItems: 1 }), env: Type.Optional(Type.Record(Type.String(), Type.String())) });
 export type ExecRequest = Static<typeof ExecRequestSchema>;
+/** `[REGISTRY/]NAME[:TAG]` or an image id, checked by runnerd (parseImageRef) or the engine. */
+export const RemoveImageQuery = Type.Object({ image: Type.String({ minLength: 1, maxLength: 512 }), force: Type.Optional(Type.Boolean()) });
+export const TagRequestSchema = Type.Object({ source: Type.String({ minLength: 1, maxLength: 512 }), target: Type.String({ minLength: 1, maxLength: 512 }) });
+export const TransferRequestSchema = Type.Object({
+  image: Type.String({ minLength: 1, maxLength: 512 }),
+  /** `HOST:PORT`: push IMAGE as REGISTRY/IMAGE (pull REGISTRY/IMAGE and name it IMAGE), without keeping the registry-qualified tag. */
+  registry: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9.-]+(:[0-9]{1,5})?$' })),
+});
+export type TransferRequest = Static<typeof TransferRequestSchema>;
+
 export const ImportQuery = Type.Object({ repo: Type.String({ pattern: '^[a-z0-9][a-z0-9._/-]*$' }), tag: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$' })) });
 
 /** The state of a container as runnerd sees it: the engine's view plus supervision. */
@@ -78,6 +105,10 @@ export interface ContainerSummary {
   /** Stopped through runctl: runnerd leaves it stopped. */
   stoppedByUser: boolean;
   ports: string[];
+  /** `--announce` specs, `web:8080`. */
+  announce: string[];
+  /** The engine's health state when the container has a check: starting, healthy, unhealthy. */
+  health: string | null;
   labels: Record<string, string>;
   createdAt: string;
   startedAt: string | null;
@@ -98,6 +129,35 @@ export interface ImageSummary {
   tags: string[];
   size: number;
   createdAt: string;
+}
+
+export interface TransferResponse {
+  /** The reference moved, registry included. */
+  reference: string;
+  /** The local image it is (pull), or was pushed from (push). */
+  id: string;
+  /** The manifest digest the registry reported (push only). */
+  digest?: string;
+  /** The local names the image has afterwards. */
+  tags: string[];
+}
+
+/** One service key runnerd keeps in kv for one of this machine's containers. */
+export interface AnnouncementView {
+  key: string;
+  service: string;
+  container: string;
+  /** announced: the key is kept; waiting: not running or not healthy; retrying: kv did not take it. */
+  state: 'announced' | 'waiting' | 'retrying';
+  value: ServiceEndpoint | null;
+  lastError: string | null;
+}
+
+/** What `/services/<name>/<machine-id>` holds. */
+export interface ServiceEndpoint {
+  host: string;
+  port: number;
+  container: string;
 }
 
 export interface PruneResponse {

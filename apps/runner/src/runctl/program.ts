@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { Command, Option, OperationError, UsageError, createCli, formatJson, formatTable, globals, type Streams } from '@minicore/cli';
-import type { ContainerDetails, ContainerSummary, ImageSummary, OutputFrame, PruneResponse, RunResponse } from '../api/index.js';
+import type { AnnouncementView, ContainerDetails, ContainerSummary, ImageSummary, OutputFrame, PruneResponse, RunResponse, TransferResponse } from '../api/index.js';
 import { formatMemory } from '../spec/index.js';
 import { RunnerClient } from './client.js';
 import { toRunRequest, type RunFlags } from './run-options.js';
@@ -91,6 +91,12 @@ export function createRunctl(context: RunctlContext): { program: Command; result
     .option('--cpus <n>', 'CPU limit, e.g. 0.5')
     .option('--restart <policy>', 'no | on-failure[:N] | always | unless-stopped, applied by runnerd', 'no')
     .option('--rm', 'remove the container when it stops')
+    .option('--announce <NAME:PORT>', 'keep /services/NAME/<machine-id> in kv while it runs (and is healthy), e.g. web:8080 (repeatable)', repeat, [])
+    .option('--health-cmd <command>', 'shell command that exits 0 while the container is healthy')
+    .option('--health-interval <duration>', 'time between health checks (default 30s)')
+    .option('--health-timeout <duration>', 'longest a health check may take (default 30s)')
+    .option('--health-retries <n>', 'failed checks in a row that make it unhealthy (default 3)')
+    .option('--health-start-period <duration>', 'failures in this first period do not count (default 0s)')
     .option('-a, --attach', 'stay attached: stream output, exit with the container exit code, stop it on SIGTERM/SIGINT')
     .option('-d, --detach', 'print the id and return (the default)')
     .addOption(new Option('--stop-timeout <seconds>', 'with --attach: grace period before SIGKILL when stopping on a signal').default('10').argParser((v) => v))
@@ -233,6 +239,68 @@ export function createRunctl(context: RunctlContext): { program: Command; result
       const tag = match[2] ?? 'latest';
       const image = await api.upload<ImageSummary>(`/v1/images/import?repo=${enc(repo)}&tag=${enc(tag)}`, createReadStream(tarball), 'application/x-tar');
       streams.stdout(output === 'json' ? formatJson(image) : `${image.id}\n`);
+    });
+
+  program
+    .command('tag')
+    .description('Give an image another name (e.g. REGISTRY/NAME:TAG before a push)')
+    .argument('<source>', 'image name or id')
+    .argument('<target>', '[REGISTRY/]NAME[:TAG]')
+    .action(async (source: string, target: string, _flags: unknown, cmd: Command) => {
+      const { api, output } = client(cmd);
+      const image = await api.json<ImageSummary>('POST', '/v1/images/tag', { source, target });
+      streams.stdout(output === 'json' ? formatJson(image) : `${image.id}\n`);
+    });
+
+  program
+    .command('rmi')
+    .description('Remove image names (the image goes with its last name)')
+    .argument('<image...>')
+    .option('-f, --force', 'also when a stopped container uses it')
+    .action(async (images: string[], flags: { force?: boolean }, cmd: Command) => {
+      const { api, output } = client(cmd);
+      const removed: unknown[] = [];
+      for (const image of images) {
+        removed.push(await api.json('DELETE', `/v1/images?image=${enc(image)}&force=${flags.force ? 'true' : 'false'}`));
+        if (output === 'table') streams.stdout(`${image}\n`);
+      }
+      if (output === 'json') streams.stdout(formatJson(removed));
+    });
+
+  const transfer = (verb: 'push' | 'pull') => async (image: string, flags: { registry?: string }, cmd: Command) => {
+    const { api, output } = client(cmd);
+    const moved = await api.json<TransferResponse>('POST', `/v1/images/${verb}`, { image, ...(flags.registry ? { registry: flags.registry } : {}) });
+    if (output === 'json') return void streams.stdout(formatJson(moved));
+    streams.stdout(`${verb === 'push' ? 'pushed' : 'pulled'} ${moved.reference}${moved.digest ? ` (${moved.digest})` : ''}\n${moved.id}\n`);
+  };
+
+  program
+    .command('push')
+    .description("Push an image to a registry (another machine's docker-registry); never to Docker Hub")
+    .argument('<image>', 'REGISTRY/NAME[:TAG], or NAME[:TAG] with --registry')
+    .option('--registry <HOST:PORT>', 'push NAME:TAG as HOST:PORT/NAME:TAG (the local name stays as it is)')
+    .action(transfer('push'));
+
+  program
+    .command('pull')
+    .description('Pull an image from a registry; never from Docker Hub')
+    .argument('<image>', 'REGISTRY/NAME[:TAG], or NAME[:TAG] with --registry')
+    .option('--registry <HOST:PORT>', 'pull HOST:PORT/NAME:TAG and name it NAME:TAG here')
+    .action(transfer('pull'));
+
+  program
+    .command('announcements')
+    .description('List the service keys runnerd keeps in kv for this machine\'s containers')
+    .action(async (_flags: unknown, cmd: Command) => {
+      const { api, output } = client(cmd);
+      const { announcements } = await api.json<{ announcements: AnnouncementView[] }>('GET', '/v1/announcements');
+      if (output === 'json') return void streams.stdout(formatJson(announcements));
+      streams.stdout(
+        formatTable(
+          ['KEY', 'CONTAINER', 'STATE', 'ENDPOINT', 'ERROR'],
+          announcements.map((a) => [a.key, a.container, a.state, a.value ? `${a.value.host}:${a.value.port}` : '', a.lastError ?? '']),
+        ),
+      );
     });
 
   program

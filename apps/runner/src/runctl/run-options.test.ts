@@ -27,5 +27,13 @@ describe('toRunRequest', () => {
     expect(() => toRunRequest('i', [], flags({ publish: ['80:abc'] }), {})).toThrow('invalid port spec "80:abc"');
     expect(() => toRunRequest('i', [], flags({ rm: true, restart: 'always' }), {})).toThrow('--rm cannot be combined with --restart always');
     expect(() => toRunRequest('i', [], flags({ name: '-bad' }), {})).toThrow('invalid container name "-bad"');
+    expect(() => toRunRequest('i', [], flags({ announce: ['web'] }), {})).toThrow('invalid --announce "web": expected NAME:PORT');
+    expect(() => toRunRequest('i', [], flags({ healthInterval: '1s' }), {})).toThrow('need --health-cmd');
+  });
+
+  it('carries announcements and a health check', () => {
+    const request = toRunRequest('i', [], flags({ announce: ['web:8080', 'admin:9090'], healthCmd: 'wget -q -O /dev/null localhost:8080', healthInterval: '500ms', healthRetries: '2' }), {});
+    expect(request.announce).toEqual([{ service: 'web', port: 8080 }, { service: 'admin', port: 9090 }]);
+    expect(request.healthcheck).toEqual({ command: 'wget -q -O /dev/null localhost:8080', intervalMs: 500, timeoutMs: 30_000, retries: 2, startPeriodMs: 0 });
   });
 });

@@ -1,9 +1,9 @@
 import { UsageError } from '@minicore/cli';
 import type { RunRequest } from '../api/index.js';
-import { SpecError, collect, parseCpus, parseEnv, parseLabel, parseMemory, parsePortSpec, parseRestartPolicy, parseVolumeSpec } from '../spec/index.js';
+import { SpecError, collect, parseAnnounceSpec, parseCpus, parseEnv, parseHealthFlags, parseLabel, parseMemory, parsePortSpec, parseRestartPolicy, parseVolumeSpec, type HealthFlags } from '../spec/index.js';
 
 /** `runctl run`'s options as commander collects them. */
-export interface RunFlags {
+export interface RunFlags extends HealthFlags {
   name?: string;
   env: string[];
   publish: string[];
@@ -13,6 +13,7 @@ export interface RunFlags {
   cpus?: string;
   restart: string;
   rm?: boolean;
+  announce?: string[];
 }
 
 /** Turns docker-style option strings into the API's run request; a bad value is a usage error (exit 2). */
@@ -21,6 +22,8 @@ export function toRunRequest(image: string, command: readonly string[], flags: R
     const restart = parseRestartPolicy(flags.restart);
     if (flags.rm && restart.name !== 'no') throw new SpecError(`--rm cannot be combined with --restart ${flags.restart}: a removed container cannot be restarted`);
     if (flags.name !== undefined && !/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(flags.name)) throw new SpecError(`invalid container name "${flags.name}": use letters, digits, _ . - (starting with a letter or digit)`);
+    const announce = (flags.announce ?? []).map(parseAnnounceSpec);
+    const healthcheck = parseHealthFlags(flags);
     return {
       image,
       ...(flags.name ? { name: flags.name } : {}),
@@ -33,6 +36,8 @@ export function toRunRequest(image: string, command: readonly string[], flags: R
       ...(flags.cpus ? { nanoCpus: parseCpus(flags.cpus) } : {}),
       restart,
       autoRemove: flags.rm ?? false,
+      ...(announce.length > 0 ? { announce } : {}),
+      ...(healthcheck ? { healthcheck } : {}),
     };
   } catch (error) {
     if (error instanceof SpecError) throw new UsageError(error.message);

@@ -1,9 +1,30 @@
 import type { ContainerCreateOptions, ContainerInfo, DockerEngine, OutputChunk } from '@minicore/docker-engine';
 import type { Logger } from '@minicore/log';
-import { AmbiguousContainer, BadSpec, ContainerRunning, NoSuchContainer, type ContainerDetails, type ContainerSummary, type ExecRequest, type ExitReport, type ImageSummary, type PruneResponse, type RunRequest, type RunResponse } from '../api/index.js';
-import { formatRestartPolicy, formatVolumeBinding } from '../spec/index.js';
+import { EngineError, EngineNotFoundError, EngineUnreachableError } from '@minicore/docker-engine';
+import {
+  AmbiguousContainer,
+  BadImageRef,
+  BadSpec,
+  ContainerRunning,
+  NoSuchContainer,
+  NoSuchImage,
+  RegistryFailed,
+  ServiceAnnounced,
+  type ContainerDetails,
+  type ContainerSummary,
+  type ExecRequest,
+  type ExitReport,
+  type ImageSummary,
+  type PruneResponse,
+  type RunRequest,
+  type RunResponse,
+  type TransferRequest,
+  type TransferResponse,
+} from '../api/index.js';
+import { SpecError, formatAnnounceLabel, formatImageRef, formatRestartPolicy, formatVolumeBinding, inRegistry, parseAnnounceLabel, parseImageRef, type ImageRef } from '../spec/index.js';
+import type { ContainerKv } from './container-kv.js';
 import { detail, summarize } from './container-view.js';
-import { engineCall } from './engine-errors.js';
+import { engineCall, toHttpError } from './engine-errors.js';
 import { RunnerLabel, ownedBy } from './labels.js';
 import type { Supervisor } from './supervisor.js';
 
@@ -31,6 +52,7 @@ export class ContainerService {
     private readonly supervisor: Supervisor,
     private readonly machineId: string,
     private readonly logger: Logger,
+    private readonly containerKv: ContainerKv,
   ) {}
 
   async #owned(all = true): Promise<ContainerInfo[]> {
@@ -59,10 +81,33 @@ export class ContainerService {
       exposed[key] = {};
       (bindings[key] ??= []).push({ HostIp: port.hostIp, HostPort: port.hostPort === 0 ? '' : String(port.hostPort) });
     }
+    const announce = request.announce ?? [];
+    await this.#checkAnnouncements(announce.map((a) => a.service));
+    // kv's address comes first so that an explicit -e KV_ENDPOINT=... wins.
+    const env = { ...(await this.containerKv.environment()), ...request.env };
+    const health = request.healthcheck;
     const options: ContainerCreateOptions = {
       Image: request.image,
-      Env: Object.entries(request.env ?? {}).map(([key, value]) => `${key}=${value}`),
-      Labels: { ...request.labels, [RunnerLabel.managed]: '1', [RunnerLabel.machine]: this.machineId, [RunnerLabel.restart]: formatRestartPolicy(restart) },
+      Env: Object.entries(env).map(([key, value]) => `${key}=${value}`),
+      Labels: {
+        ...request.labels,
+        [RunnerLabel.managed]: '1',
+        [RunnerLabel.machine]: this.machineId,
+        [RunnerLabel.restart]: formatRestartPolicy(restart),
+        ...(announce.length > 0 ? { [RunnerLabel.announce]: formatAnnounceLabel(announce) } : {}),
+      },
+      ...(health
+        ? {
+            Healthcheck: {
+              Test: ['CMD-SHELL', health.command],
+              // The engine counts in nanoseconds.
+              Interval: health.intervalMs * 1e6,
+              Timeout: health.timeoutMs * 1e6,
+              Retries: health.retries,
+              StartPeriod: health.startPeriodMs * 1e6,
+            },
+          }
+        : {}),
       ExposedPorts: exposed,
       HostConfig: {
         PortBindings: bindings,
@@ -92,6 +137,16 @@ export class ContainerService {
     }
     this.logger.info({ container: name, id, image: request.image }, request.start === false ? 'created' : 'started');
     return { id, name };
+  }
+
+  /** One key per service and machine: a second container announcing the same service here would fight over it. */
+  async #checkAnnouncements(services: readonly string[]): Promise<void> {
+    if (services.length === 0) return;
+    if (new Set(services).size !== services.length) throw BadSpec(`--announce names a service twice: ${services.join(', ')}`);
+    for (const container of await this.#owned(true)) {
+      const taken = parseAnnounceLabel(container.Labels?.[RunnerLabel.announce]).find((spec) => services.includes(spec.service));
+      if (taken) throw ServiceAnnounced(taken.service, (container.Names[0] ?? container.Id).replace(/^\//, ''));
+    }
   }
 
   async list(all: boolean): Promise<ContainerSummary[]> {
@@ -231,6 +286,65 @@ export class ContainerService {
     return { id, tags: info.RepoTags ?? [], size: info.Size, createdAt: info.Created };
   }
 
+  /** `docker tag`. */
+  async tagImage(source: string, target: string): Promise<ImageSummary> {
+    const to = imageRef(target);
+    await engineCall({ kind: 'image', ref: source, action: 'tag' }, () => this.engine.tagImage(source, to.repo, to.tag));
+    return this.#imageSummary(formatImageRef(to));
+  }
+
+  /** `docker rmi`: removes a name (and the image with its last name, unless a container uses it). */
+  async removeImage(reference: string, force: boolean): Promise<{ removed: string }> {
+    await engineCall({ kind: 'image', ref: reference, action: 'remove' }, () => this.engine.removeImage(reference, force));
+    return { removed: reference };
+  }
+
+  /**
+   * Pushes an image to a registry: REF names the registry (`10.77.0.10:5000/minicore/app:1`), or
+   * `registry` does and the local name is plain (`minicore/app:1`), in which case the
+   * registry-qualified tag is made for the push and removed after it. Never Docker Hub.
+   */
+  async push(request: TransferRequest): Promise<TransferResponse> {
+    const local = imageRef(request.image);
+    const remote = this.#remote(local, request.registry, 'push');
+    const localName = formatImageRef(local);
+    const remoteName = formatImageRef(remote);
+    const image = await engineCall({ kind: 'image', ref: localName, action: 'push' }, () => this.engine.inspectImage(localName));
+    if (request.registry) await engineCall({ kind: 'image', ref: localName, action: 'tag' }, () => this.engine.tagImage(localName, remote.repo, remote.tag));
+    try {
+      const { digest } = await registryCall(`cannot push ${remoteName} to ${remote.registry}`, () => this.engine.pushImage(remote.repo, remote.tag));
+      this.logger.info({ image: remoteName, digest }, 'pushed');
+      return { reference: remoteName, id: image.Id, ...(digest ? { digest } : {}), tags: (await this.#imageSummary(image.Id)).tags };
+    } finally {
+      if (request.registry) await this.engine.removeImage(remoteName).catch(() => undefined);
+    }
+  }
+
+  /** Pulls an image from a registry (with `registry`: REGISTRY/IMAGE, named IMAGE here). Never Docker Hub. */
+  async pull(request: TransferRequest): Promise<TransferResponse> {
+    const local = imageRef(request.image);
+    const remote = this.#remote(local, request.registry, 'pull');
+    const remoteName = formatImageRef(remote);
+    const id = await registryCall(`cannot pull ${remoteName} from ${remote.registry}`, () => this.engine.pullImage(remote.repo, remote.tag));
+    if (request.registry) {
+      await engineCall({ kind: 'image', ref: remoteName, action: 'tag' }, () => this.engine.tagImage(id, local.repo, local.tag));
+      await this.engine.removeImage(remoteName).catch(() => undefined);
+    }
+    this.logger.info({ image: remoteName, id }, 'pulled');
+    return { reference: remoteName, id, tags: (await this.#imageSummary(id)).tags };
+  }
+
+  #remote(local: ImageRef, registry: string | undefined, verb: 'push' | 'pull'): ImageRef {
+    if (registry) return guardSpec(() => inRegistry(local, registry));
+    if (local.registry === undefined) throw BadImageRef(`cannot ${verb} ${formatImageRef(local)}: name a registry (REGISTRY/NAME:TAG, or --registry HOST:PORT); runnerd never uses Docker Hub`);
+    return local;
+  }
+
+  async #imageSummary(reference: string): Promise<ImageSummary> {
+    const info = await engineCall({ kind: 'image', ref: reference, action: 'inspect' }, () => this.engine.inspectImage(reference));
+    return { id: info.Id, tags: info.RepoTags ?? [], size: info.Size, createdAt: info.Created };
+  }
+
   /** Removes this machine's stopped containers (never another's, never a running one). */
   async prune(): Promise<PruneResponse> {
     const containers = await this.#owned(true);
@@ -241,5 +355,30 @@ export class ContainerService {
       if (gone) removed.push({ id: container.Id, name: (container.Names[0] ?? '').replace(/^\//, '') });
     }
     return { removed };
+  }
+}
+
+function guardSpec<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (error) {
+    if (error instanceof SpecError) throw BadImageRef(error.message);
+    throw error;
+  }
+}
+
+function imageRef(text: string): ImageRef {
+  return guardSpec(() => parseImageRef(text));
+}
+
+/** A registry's failure names the image and the registry; a missing local image stays "no such image". */
+async function registryCall<T>(what: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    if (error instanceof EngineNotFoundError && /does not exist locally|No such image/i.test(error.message)) throw NoSuchImage(what.replace(/^cannot \w+ (\S+).*$/, '$1'));
+    if (error instanceof EngineUnreachableError) throw toHttpError(error, { kind: 'other', action: what });
+    if (error instanceof EngineError) throw RegistryFailed(what, error.message);
+    throw error;
   }
 }

@@ -1,6 +1,6 @@
 import type { ContainerInspectInfo } from '@minicore/docker-engine';
 import type { ContainerDetails, ContainerSummary } from '../api/index.js';
-import { formatRestartPolicy, parseRestartPolicy } from '../spec/index.js';
+import { formatAnnounceSpec, formatRestartPolicy, parseAnnounceLabel, parseRestartPolicy } from '../spec/index.js';
 import { RunnerLabel, userLabels } from './labels.js';
 import type { SupervisionView } from './supervisor.js';
 
@@ -51,6 +51,8 @@ export function summarize(info: ContainerInspectInfo, supervision: SupervisionVi
     nextRestartAt: supervision?.nextRestartAt ? new Date(supervision.nextRestartAt).toISOString() : null,
     stoppedByUser: supervision?.stoppedByUser ?? false,
     ports: ports(info),
+    announce: parseAnnounceLabel(info.Config.Labels?.[RunnerLabel.announce]).map(formatAnnounceSpec),
+    health: info.State.Health?.Status ?? null,
     labels: userLabels(info.Config.Labels),
     createdAt: info.Created,
     startedAt: time(info.State.StartedAt),

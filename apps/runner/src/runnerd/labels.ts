@@ -10,6 +10,8 @@ export const RunnerLabel = {
   machine: `${RESERVED_LABEL_PREFIX}.machine`,
   /** The restart policy, as `--restart` writes it: runnerd applies it, the engine's own stays `no`. */
   restart: `${RESERVED_LABEL_PREFIX}.restart`,
+  /** `--announce` specs (`web:8080,admin:9090`): a runnerd started later announces them too. */
+  announce: `${RESERVED_LABEL_PREFIX}.announce`,
 } as const;
 
 /** The engine label filter selecting this machine's containers. */

@@ -19,11 +19,15 @@ try {
     machineId,
     dataDir,
     backoff: { baseMs: config.restartBackoff, maxMs: config.restartBackoffMax, resetAfterMs: config.restartResetAfter },
+    kvEndpoints: config.kvEndpoints,
+    announceTtlSeconds: Math.max(1, Math.ceil(config.announceTtl / 1000)),
+    advertiseHost: config.advertiseHost,
+    containerKvListen: config.containerKvListen,
     logger,
   });
   const url = await listen(daemon.app, address);
   exitOnSignals({ logger, close: () => daemon.close() });
-  logger.info({ url, dockerSocket: config.dockerSocket, dataDir, engine: daemon.supervisor.connected }, 'runnerd ready');
+  logger.info({ url, dockerSocket: config.dockerSocket, dataDir, engine: daemon.supervisor.connected, containerKv: daemon.containerKv.endpoint ?? null }, 'runnerd ready');
 } catch (error) {
   logger.fatal({ err: error }, 'runnerd could not start');
   process.stderr.write(`runnerd: ${(error as Error).message}\n`);

@@ -8,7 +8,10 @@ import {
   ListQuery,
   LogsQuery,
   NDJSON,
+  RemoveImageQuery,
   RemoveQuery,
+  TagRequestSchema,
+  TransferRequestSchema,
   RunRequestSchema,
   StopQuery,
   errorFrame,
@@ -17,6 +20,7 @@ import {
 } from '../api/index.js';
 import type { OutputChunk } from '@minicore/docker-engine';
 import { normalizeError } from '@minicore/http';
+import type { Announcer } from './announcer.js';
 import type { ContainerService, RunningOutput } from './container-service.js';
 
 /**
@@ -51,7 +55,7 @@ function streamRun(reply: FastifyReply, running: RunningOutput): FastifyReply {
 }
 
 /** runnerd's HTTP API, v1. */
-export function installRoutes(app: HttpServer, service: ContainerService): void {
+export function installRoutes(app: HttpServer, service: ContainerService, announcer: Announcer): void {
   app.get('/v1/containers', { schema: { querystring: ListQuery } }, async (request) => ({ containers: await service.list(request.query.all ?? false) }));
 
   app.post('/v1/containers', { schema: { body: RunRequestSchema } }, async (request, reply) => reply.code(201).send(await service.run(request.body)));
@@ -81,6 +85,17 @@ export function installRoutes(app: HttpServer, service: ContainerService): void 
   app.post('/v1/images/import', { schema: { querystring: ImportQuery } }, async (request, reply) =>
     reply.code(201).send(await service.importImage(request.body as NodeJS.ReadableStream, request.query.repo, request.query.tag ?? 'latest')),
   );
+
+  app.post('/v1/images/tag', { schema: { body: TagRequestSchema } }, async (request, reply) => reply.code(201).send(await service.tagImage(request.body.source, request.body.target)));
+
+  app.post('/v1/images/push', { schema: { body: TransferRequestSchema } }, async (request) => service.push(request.body));
+
+  app.post('/v1/images/pull', { schema: { body: TransferRequestSchema } }, async (request) => service.pull(request.body));
+
+  // The reference may hold slashes and a colon: it travels in the query, not the path.
+  app.delete('/v1/images', { schema: { querystring: RemoveImageQuery } }, async (request) => service.removeImage(request.query.image, request.query.force ?? false));
+
+  app.get('/v1/announcements', async () => ({ announcements: announcer.list() }));
 
   app.post('/v1/prune', async () => service.prune());
 }

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ContainerEvent, DockerEngine, EventSubscription } from '@minicore/docker-engine';
+import type { ContainerEvent, ContainerInfo, DockerEngine, EventSubscription } from '@minicore/docker-engine';
 import { EngineNotFoundError } from '@minicore/docker-engine';
 import type { Logger } from '@minicore/log';
 import { parseRestartPolicy, type RestartPolicy } from '../spec/index.js';
@@ -59,6 +59,7 @@ export class Supervisor {
   #loop: Promise<void> | undefined;
   #lastError = 'not connected yet';
   readonly #listeners = new Set<(event: ContainerEvent) => void>();
+  readonly #reconcileListeners = new Set<(containers: readonly ContainerInfo[]) => void>();
 
   constructor(options: SupervisorOptions) {
     this.#options = options;
@@ -88,6 +89,12 @@ export class Supervisor {
   onEvent(listener: (event: ContainerEvent) => void): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
+  }
+
+  /** Observes every listing of this machine's containers (on start and after each reconnection), for catching up on missed events. */
+  onReconcile(listener: (containers: readonly ContainerInfo[]) => void): () => void {
+    this.#reconcileListeners.add(listener);
+    return () => this.#reconcileListeners.delete(listener);
   }
 
   view(id: string): SupervisionView | undefined {
@@ -167,6 +174,7 @@ export class Supervisor {
     const { engine, machineId, store, logger } = this.#options;
     const containers = await engine.listContainers(ownedBy(machineId), true);
     const present = new Set(containers.map((container) => container.Id));
+    for (const listener of this.#reconcileListeners) listener(containers);
     for (const [id, tracked] of this.#tracked) {
       if (!present.has(id)) {
         this.#cancelRestart(tracked);

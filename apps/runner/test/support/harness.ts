@@ -46,7 +46,9 @@ export class RunnerdProcess {
   ) {}
 
   async start(): Promise<void> {
-    const child = spawn(process.execPath, [runnerdBin, '--listen', '127.0.0.1:0', '--machine-id', this.machineId, '--data-dir', this.dataDir, '--docker-socket', DOCKER_SOCKET, '--restart-backoff', '200ms', ...this.extraArgs], {
+    // A port of its own on the bridge for the containers' kv (tests run several runnerds at once).
+    const containerKv = this.extraArgs.includes('--container-kv-listen') ? [] : ['--container-kv-listen', 'bridge:0'];
+    const child = spawn(process.execPath, [runnerdBin, '--listen', '127.0.0.1:0', '--machine-id', this.machineId, '--data-dir', this.dataDir, '--docker-socket', DOCKER_SOCKET, '--restart-backoff', '200ms', ...containerKv, ...this.extraArgs], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, MINICORE_LOG_LEVEL: 'info' },
     });
@@ -66,12 +68,21 @@ export class RunnerdProcess {
   /** SIGTERM and wait for the exit (SIGKILL after 10 s). */
   async stop(): Promise<void> {
     const child = this.#child;
-    if (!child || child.exitCode !== null) return;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise((resolve) => child.once('exit', resolve));
     child.kill('SIGTERM');
     const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
     await exited;
     clearTimeout(timer);
+  }
+
+  /** kill -9: no clean shutdown (its announcements are left to expire). */
+  async kill(): Promise<void> {
+    const child = this.#child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGKILL');
+    await exited;
   }
 
   /** Starts runctl against this runnerd; `run()` waits for it, bounded. */
