@@ -1,4 +1,4 @@
-// updatectl: the CLI of update-server (and, later, of the machine's updaterd).
+// updatectl: the CLI of update-server, of the machine's updaterd (D-Bus) and of the reboot semaphore (kv).
 import { runCli } from '@minicore/cli';
 import { createUpdatectl } from './program.js';
 

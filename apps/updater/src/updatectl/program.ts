@@ -5,6 +5,7 @@ import { writeReleaseKeyPair } from '@minicore/release';
 import type { ChannelRecord, GroupRecord, InstanceRecord, PackageRecord, RolloutPolicy, RolloutStatus } from '../api/types.js';
 import { AdminClient } from './client.js';
 import { formatDuration, parseDuration } from './duration.js';
+import { addMachineCommands } from './machine-commands.js';
 
 type Output = 'table' | 'json';
 
@@ -79,7 +80,7 @@ export function createUpdatectl(streams: Streams): Command {
   const program = createCli<Output>(
     {
       name: 'updatectl',
-      description: 'Manages Minicore releases on an update-server (channels, groups, rollouts) and makes release keys',
+      description: 'Manages Minicore releases on an update-server (channels, groups, rollouts), makes release keys, and talks to the local updaterd (D-Bus) and the reboot semaphore (kv)',
       version: '0.1.0',
       endpoint: { flag: 'endpoint', env: 'UPDATECTL_ENDPOINT', default: DEFAULT_SERVER, description: 'alias of --server' },
       outputs: ['table', 'json'],
@@ -89,6 +90,8 @@ export function createUpdatectl(streams: Streams): Command {
   program.options.find((option) => option.long === '--endpoint')?.hideHelp();
   program.addOption(new Option('--server <url>', `update-server URL (default ${DEFAULT_SERVER})`).env('UPDATECTL_SERVER'));
   program.addOption(new Option('--token <token>', 'admin token of the update-server').env('UPDATECTL_TOKEN'));
+
+  addMachineCommands(program, streams);
 
   const print = (output: Output, value: unknown, table: () => string) => streams.stdout(output === 'json' ? formatJson(value) : table());
 

@@ -3,6 +3,7 @@ import { mkdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { readBootedSlot, writeFileAtomic, type SlotName } from '@minicore/boot-record';
 import type { Logger } from '@minicore/log';
+import type { UpdateEngineStatus } from '@minicore/update-engine-dbus';
 import { ErrorCode, EventResult, EventType, MINICORE_APP_ID, UpdateCheckError, UpdateStatus, withFlags, type ClientIdentity, type UpdateStatusName } from '@minicore/omaha';
 import { UpdateFailure, downloadPayload } from './download.js';
 import { installIntoPassiveSlot, readSlotManifest } from './install.js';
@@ -27,7 +28,13 @@ interface Prefs {
   previousVersion: string;
 }
 
-export type CheckResult = 'noupdate' | 'updated' | 'failed' | 'pinged';
+export type CheckResult = 'noupdate' | 'updated' | 'failed' | 'pinged' | 'busy';
+
+export type StatusListener = (status: UpdateEngineStatus) => void;
+
+/** Progress is broadcast when it moved by 1 % or 10 s passed (update_engine's rule). */
+const PROGRESS_STEP = 0.01;
+const PROGRESS_INTERVAL_MS = 10_000;
 
 /**
  * One machine's update_engine: check, download, verify, install into the passive slot, report each
@@ -39,8 +46,13 @@ export class UpdateAgent {
   newVersion = '0.0.0';
   newSize = 0;
   lastCheckedTime = 0;
+  /** 0..1 of the payload downloaded. */
+  progress = 0;
   /** The code of the last failure as reported (flags included); 0 after a success. */
   lastErrorCode = 0;
+  readonly #listeners = new Set<StatusListener>();
+  #checking = false;
+  #progressSent = { value: 0, at: 0 };
   readonly #omaha: OmahaClient;
   readonly #prefsFile: string;
   readonly #downloads: string;
@@ -80,19 +92,82 @@ export class UpdateAgent {
     };
   }
 
+  /** The status as D-Bus publishes it (GetStatus / StatusUpdate). */
+  snapshot(): UpdateEngineStatus {
+    return { lastCheckedTime: this.lastCheckedTime, progress: this.progress, currentOperation: this.status, newVersion: this.newVersion, newSize: this.newSize };
+  }
+
+  /** Called on every state change and on download progress; returns the unsubscribe. */
+  onStatus(listener: StatusListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  #broadcast(): void {
+    const snapshot = this.snapshot();
+    for (const listener of this.#listeners) {
+      try {
+        listener(snapshot);
+      } catch (error) {
+        this.options.logger?.warn({ err: error }, 'a status listener failed');
+      }
+    }
+  }
+
   #set(status: UpdateStatusName): void {
     this.status = status;
     this.options.logger?.debug({ status }, 'update status');
+    this.#broadcast();
   }
 
-  /** One scheduler tick: a ping while waiting for the reboot, an update check otherwise. */
+  #setProgress(received: number): void {
+    this.progress = this.newSize > 0 ? Math.min(1, received / this.newSize) : 0;
+    const now = Date.now();
+    if (this.progress - this.#progressSent.value >= PROGRESS_STEP || now - this.#progressSent.at >= PROGRESS_INTERVAL_MS || this.progress === 1) {
+      if (this.progress === this.#progressSent.value) return;
+      this.#progressSent = { value: this.progress, at: now };
+      this.#broadcast();
+    }
+  }
+
+  /**
+   * update_engine's ResetStatus: from UPDATED_NEED_REBOOT back to IDLE (the new slot stays
+   * prioritized, as update_engine leaves the partition priorities), a no-op from IDLE, refused
+   * otherwise. Returns false when refused.
+   */
+  resetStatus(): boolean {
+    if (this.status === UpdateStatus.Idle) return true;
+    if (this.status !== UpdateStatus.UpdatedNeedReboot) return false;
+    this.progress = 0;
+    this.newVersion = '0.0.0';
+    this.newSize = 0;
+    this.#set(UpdateStatus.Idle);
+    return true;
+  }
+
+  /**
+   * One scheduler tick (or an AttemptUpdate): a ping while waiting for the reboot, an update check
+   * when idle; 'busy' while another check runs, so a D-Bus call never overlaps the scheduler.
+   */
   async checkOnce(interactive = false): Promise<CheckResult> {
+    if (this.#checking) return 'busy';
+    this.#checking = true;
+    try {
+      return await this.#checkOnce(interactive);
+    } finally {
+      this.#checking = false;
+    }
+  }
+
+  async #checkOnce(interactive: boolean): Promise<CheckResult> {
     const { identity, booted } = await this.identity();
     if (this.status === UpdateStatus.UpdatedNeedReboot) {
       await this.#omaha.ping(identity);
       return 'pinged';
     }
     if (this.status !== UpdateStatus.Idle) return 'pinged';
+    this.progress = 0;
+    this.#progressSent = { value: 0, at: Date.now() };
     this.#set(UpdateStatus.CheckingForUpdate);
     const prefs = await this.#readPrefs();
     let outcome;
@@ -106,6 +181,8 @@ export class UpdateAgent {
     }
     this.lastCheckedTime = Math.floor(Date.now() / 1000);
     if (outcome.kind === 'noupdate') {
+      this.newVersion = '0.0.0';
+      this.newSize = 0;
       this.#set(UpdateStatus.Idle);
       return 'noupdate';
     }
@@ -119,7 +196,14 @@ export class UpdateAgent {
       this.#set(UpdateStatus.Downloading);
       await mkdir(this.#downloads, { recursive: true });
       const file = path.join(this.#downloads, `${outcome.version}-${outcome.sha256.replace(/[^A-Za-z0-9]/g, '').slice(0, 16)}.bundle`);
-      ({ resumed } = await downloadPayload({ urls: outcome.payloadUrls, file, size: outcome.size, sha256: outcome.sha256 }));
+      ({ resumed } = await downloadPayload({
+        urls: outcome.payloadUrls,
+        file,
+        size: outcome.size,
+        sha256: outcome.sha256,
+        onProgress: (received) => this.#setProgress(received),
+        onVerifying: () => this.#set(UpdateStatus.Verifying),
+      }));
       await this.#omaha.event(identity, EventType.UpdateDownloadFinished, EventResult.Success);
       this.#set(UpdateStatus.Finalizing);
       const installed = await installIntoPassiveSlot({ slotsDir: this.options.slotsDir, bundle: file, publicKey: this.options.trustedKey, booted });

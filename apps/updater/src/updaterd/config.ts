@@ -1,4 +1,4 @@
-import { defineConfig, duration, list, string } from '@minicore/config';
+import { defineConfig, duration, list, oneOf, string, urlList } from '@minicore/config';
 
 export const bootConfig = defineConfig({
   program: 'updaterd boot',
@@ -19,7 +19,7 @@ export const markGoodConfig = defineConfig({
 
 export const daemonConfig = defineConfig({
   program: 'updaterd',
-  summary: 'The updater of one Minicore machine. Checks in with the update server on a schedule, downloads, verifies and installs releases into the passive slot, and marks the booted slot successful after --healthy-after of good health. Subcommands: `updaterd boot`, `updaterd mark-good`.',
+  summary: 'The updater of one Minicore machine. Checks in with the update server on a schedule, downloads, verifies and installs releases into the passive slot, marks the booted slot successful after --healthy-after of good health, publishes its status on D-Bus (update_engine\'s interface) and reboots into an installed update per --reboot-strategy (locksmith). Subcommands: `updaterd boot`, `updaterd mark-good`.',
   envPrefix: 'UPDATERD',
   fields: {
     slotsDir: string({ description: 'Folder holding the slots A and B and the boot record' }),
@@ -34,5 +34,17 @@ export const daemonConfig = defineConfig({
     firstCheckDelay: duration({ description: 'Delay before the first update check (update_engine: 7 min)', default: 7 * 60_000 }),
     checkInterval: duration({ description: 'Time between update checks (update_engine: 45 min)', default: 45 * 60_000 }),
     checkFuzz: duration({ description: 'Random spread around each check time (update_engine: 10 min window)', default: 10 * 60_000 }),
+    dbusAddress: string({ description: 'D-Bus address to publish the update engine interface on (default: the system bus; "none": not on D-Bus)', default: '' }),
+    rebootStrategy: oneOf(['reboot', 'etcd-lock', 'best-effort', 'off'] as const, {
+      description: 'After an update: reboot at once, take the kv reboot semaphore first (etcd-lock), etcd-lock when kv answers else reboot (best-effort), or leave it to the operator (off)',
+      default: 'reboot',
+    }),
+    rebootCommand: string({ description: 'Command (sh -c) that reboots this machine (default: systemctl reboot where systemd is PID 1)', default: '' }),
+    rebootWindowStart: string({ description: 'Start of the reboot window, local time: HH:MM daily or "Day HH:MM" weekly (with --reboot-window-length)', default: '' }),
+    rebootWindowLength: string({ description: 'Length of the reboot window, e.g. 1h30m (with --reboot-window-start)', default: '' }),
+    rebootGroup: string({ description: 'locksmith group: machines of a group share their own semaphore', default: '' }),
+    kvEndpoints: urlList({ description: 'kv (or etcd) client URLs holding the reboot semaphore', default: ['http://127.0.0.1:2379'] }),
+    lockRetry: duration({ description: 'First wait between reboot lock attempts, doubling up to 5 min (locksmith: 10s); a release retries at once', default: 10_000 }),
+    unlockRetry: duration({ description: 'First wait between attempts to release the reboot lock after the boot, doubling up to 5 min', default: 5_000 }),
   },
 });

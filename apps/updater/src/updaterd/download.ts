@@ -26,6 +26,10 @@ export interface DownloadOptions {
   /** Attempts across the URL list before giving up (update_engine: MaxFailureCountPerUrl). */
   maxAttempts?: number;
   timeoutMs?: number;
+  /** Bytes on disk so far, after each chunk (D-Bus progress). */
+  onProgress?: (received: number) => void;
+  /** The transfer is complete; size and hash checks start (UPDATE_STATUS_VERIFYING). */
+  onVerifying?: () => void;
 }
 
 async function sizeOf(file: string): Promise<number> {
@@ -58,12 +62,21 @@ export async function downloadPayload(options: DownloadOptions): Promise<{ resum
       const append = response.status === 206 && have > 0;
       if (append) resumed = true;
       if (!response.body) throw new Error('empty body');
-      await pipeline(Readable.fromWeb(response.body as import('node:stream/web').ReadableStream<Uint8Array>), createWriteStream(options.file, { flags: append ? 'a' : 'w' }));
+      let received = append ? have : 0;
+      const counted = async function* (chunks: AsyncIterable<Buffer>) {
+        for await (const chunk of chunks) {
+          received += chunk.length;
+          options.onProgress?.(received);
+          yield chunk;
+        }
+      };
+      await pipeline(Readable.fromWeb(response.body as import('node:stream/web').ReadableStream<Uint8Array>), counted, createWriteStream(options.file, { flags: append ? 'a' : 'w' }));
     } catch (error) {
       lastError = (error as Error).message;
     }
   }
   const got = await sizeOf(options.file);
+  if (got >= options.size) options.onVerifying?.();
   if (got < options.size && lastError) throw new UpdateFailure(ErrorCode.DownloadTransferError, `download failed: ${lastError}`, resumed);
   if (got !== options.size) {
     await rm(options.file, { force: true });

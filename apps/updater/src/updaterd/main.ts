@@ -5,11 +5,19 @@ import { readFile } from 'node:fs/promises';
 import { loadConfigOrExit } from '@minicore/config';
 import { exitOnSignals } from '@minicore/http';
 import { createLogger } from '@minicore/log';
+import { KvClient } from '@minicore/kv-client';
 import { loadPublicKey } from '@minicore/release';
+import { describeAddress, UPDATE_ENGINE_BUS_NAME } from '@minicore/update-engine-dbus';
+import { KvSemaphore } from '../locksmith/kv-semaphore.js';
+import { parseRebootWindow } from '../locksmith/reboot-window.js';
+import { parseDuration } from '../updatectl/duration.js';
 import { UpdateAgent } from './agent.js';
 import { currentBootId, describeRecord, runBootSelector } from './boot.js';
 import { bootConfig, daemonConfig, markGoodConfig } from './config.js';
+import { publishAgentOnDbus, type PublishedAgent } from './dbus-service.js';
 import { HealthyMarker, markBootedSlotGood, urlsHealthy } from './mark-good.js';
+import { chooseRebootAction } from './reboot-action.js';
+import { RebootManager } from './reboot-manager.js';
 
 const [subcommand, ...rest] = process.argv.slice(2);
 
@@ -39,6 +47,15 @@ if (subcommand === 'boot') {
 } else {
   const config = loadConfigOrExit(daemonConfig);
   const logger = createLogger({ name: 'updaterd' });
+  let window;
+  try {
+    const length = config.rebootWindowLength ? parseDuration(config.rebootWindowLength) : undefined;
+    if (config.rebootWindowLength && length === undefined) throw new Error(`invalid --reboot-window-length "${config.rebootWindowLength}": expected a duration such as 1h30m`);
+    window = parseRebootWindow(config.rebootWindowStart, length);
+  } catch (error) {
+    fail('updaterd', error);
+  }
+  const machineId = config.machineId || (await readFile('/etc/machine-id', 'utf8').catch(() => randomBytes(16).toString('hex'))).trim();
   const marker = new HealthyMarker({
     slotsDir: config.slotsDir,
     healthyAfterMs: config.healthyAfter,
@@ -47,24 +64,10 @@ if (subcommand === 'boot') {
     onMarked: (slot, record) => logger.info({ slot, record: describeRecord(record) }, 'booted slot marked successful'),
     onError: (error) => logger.warn({ err: error }, 'could not mark the booted slot successful; will retry'),
   });
-  // Keeps the process alive between checks.
-  const keepAlive = setInterval(() => undefined, 60_000);
-  let checkTimer: NodeJS.Timeout | undefined;
-  let stopping = false;
-  exitOnSignals({
-    logger,
-    close: async () => {
-      stopping = true;
-      marker.stop();
-      clearInterval(keepAlive);
-      clearTimeout(checkTimer);
-    },
-  });
-  marker.start();
+  let agent: UpdateAgent | undefined;
   if (config.server) {
     if (!config.trustedKey) fail('updaterd', new Error('--server needs --trusted-key: releases are only installed when their signature verifies'));
-    const machineId = config.machineId || (await readFile('/etc/machine-id', 'utf8').catch(() => randomBytes(16).toString('hex'))).trim();
-    const agent = new UpdateAgent({
+    agent = new UpdateAgent({
       slotsDir: config.slotsDir,
       server: config.server,
       track: config.track,
@@ -74,18 +77,68 @@ if (subcommand === 'boot') {
       fallbackVersion: config.version,
       logger,
     });
+  }
+  const kv = new KvClient({ endpoints: config.kvEndpoints });
+  const usesLock = config.rebootStrategy === 'etcd-lock' || config.rebootStrategy === 'best-effort';
+  const statusOf = agent;
+  const rebootManager = new RebootManager({
+    strategy: config.rebootStrategy,
+    machineId,
+    source: statusOf && { getStatus: () => statusOf.snapshot(), onStatusUpdate: (listener) => statusOf.onStatus(listener) },
+    reboot: (await chooseRebootAction(config.rebootCommand))?.action,
+    semaphore: usesLock ? new KvSemaphore(kv, config.rebootGroup) : undefined,
+    kvAvailable: async () => (await kv.health()).some((endpoint) => endpoint.healthy),
+    window,
+    healthy: marker.marked.then((slot) => slot !== undefined),
+    lockBackoff: { firstMs: config.lockRetry, maxMs: Math.max(config.lockRetry, 300_000) },
+    unlockBackoff: { firstMs: config.unlockRetry, maxMs: Math.max(config.unlockRetry, 300_000) },
+    logger,
+  });
+  // Keeps the process alive between checks.
+  const keepAlive = setInterval(() => undefined, 60_000);
+  let checkTimer: NodeJS.Timeout | undefined;
+  let stopping = false;
+  let published: PublishedAgent | undefined;
+  exitOnSignals({
+    logger,
+    close: async () => {
+      stopping = true;
+      marker.stop();
+      rebootManager.stop();
+      clearInterval(keepAlive);
+      clearTimeout(checkTimer);
+      await published?.close();
+    },
+  });
+  marker.start();
+  if (agent && config.dbusAddress !== 'none') {
+    try {
+      published = await publishAgentOnDbus(agent, { address: config.dbusAddress, logger });
+      logger.info({ bus: describeAddress(config.dbusAddress), name: UPDATE_ENGINE_BUS_NAME }, 'update engine on D-Bus');
+    } catch (error) {
+      // The update itself does not need D-Bus: keep updating, without the status interface.
+      logger.warn({ err: error }, 'not on D-Bus: updatectl status/check/update/watch will not reach this updaterd');
+    }
+  }
+  try {
+    await rebootManager.start();
+  } catch (error) {
+    fail('updaterd', error);
+  }
+  if (agent) {
+    const updater = agent;
     const fuzzed = (ms: number) => Math.max(0, ms + Math.round((Math.random() - 0.5) * config.checkFuzz));
     const schedule = (delay: number) => {
       if (stopping) return;
       checkTimer = setTimeout(() => {
-        agent
+        updater
           .checkOnce()
-          .then((result) => logger.info({ result, status: agent.status }, 'update check done'))
+          .then((result) => logger.info({ result, status: updater.status }, 'update check done'))
           .catch((error: unknown) => logger.error({ err: error }, 'update check crashed'))
           .finally(() => schedule(fuzzed(config.checkInterval)));
       }, delay);
     };
     schedule(fuzzed(config.firstCheckDelay));
   }
-  logger.info({ slotsDir: config.slotsDir, healthyAfterMs: config.healthyAfter }, 'updaterd ready');
+  logger.info({ slotsDir: config.slotsDir, healthyAfterMs: config.healthyAfter, machineId, rebootStrategy: config.rebootStrategy }, 'updaterd ready');
 }
