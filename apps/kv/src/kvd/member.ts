@@ -91,6 +91,7 @@ export class KvMemberNode implements KvMember {
       logger,
       redialMs: Math.min(100, config.heartbeatInterval),
       onUnreachable: (peer) => late.node?.consensus.reportUnreachable(peer),
+      onRemoved: () => late.node?.learnedRemoval(),
     });
     const consensus = new Consensus({
       raft,
@@ -332,6 +333,13 @@ export class KvMemberNode implements KvMember {
 
   get leaderStartTime(): number {
     return this.leaderSince;
+  }
+
+  /** A peer said this member was removed, before the removal reached this member's log. */
+  private learnedRemoval(): void {
+    if (this.stopped || this.stateMachine.removed.has(this.identity.memberId)) return;
+    this.stateMachine.removed.add(this.identity.memberId);
+    this.membersChanged();
   }
 
   private membersChanged(): void {

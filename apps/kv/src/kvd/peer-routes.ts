@@ -27,11 +27,18 @@ export function registerPeerRoutes(app: FastifyInstance, member: KvMemberNode): 
     scope.addContentTypeParser('*', (_request, _payload, done) => done(null)); // read below, line by line
     scope.post(RAFT_STREAM_PATH, async (request, reply) => {
       if (fromOtherCluster(request.headers['x-etcd-cluster-id'])) return reply.code(412).send({ message: 'cluster ID mismatch' });
+      // A removed member may not know it yet (the leader stops talking to it): tell it, as etcd answers 410.
+      const from = String(request.headers['x-server-from']);
+      if (member.stateMachine.removed.has(from)) return reply.code(410).send({ message: 'the member has been permanently removed from the cluster' });
       reply.hijack();
       reply.raw.writeHead(200, { 'content-type': 'text/plain' });
       reply.raw.flushHeaders();
       const lines = createInterface({ input: request.raw, crlfDelay: Infinity });
       lines.on('line', (line) => {
+        if (member.stateMachine.removed.has(from)) {
+          request.raw.destroy(); // it redials and gets the 410 above
+          return;
+        }
         try {
           member.receive(JSON.parse(line) as Message[]);
         } catch (error) {

@@ -8,6 +8,8 @@ export interface PeerTransportOptions {
   logger: Logger;
   /** Raft retransmits what is lost; it only needs to hear that a peer did not answer. */
   onUnreachable: (peer: NodeId) => void;
+  /** A peer answered 410: this member was removed from the cluster. */
+  onRemoved: () => void;
   /** How long to wait before dialing a peer again after a failure (ms). */
   redialMs: number;
 }
@@ -125,6 +127,7 @@ export class PeerTransport {
     stream.setNoDelay(true);
     stream.on('response', (response) => {
       response.resume();
+      if (response.statusCode === 410) this.options.onRemoved();
       if (response.statusCode !== 200) this.fail(id, peer, new Error(`HTTP ${response.statusCode} from ${url.origin}`));
     });
     stream.on('error', (error) => this.fail(id, peer, error));
