@@ -102,6 +102,8 @@ async function serveWatch(request: FastifyRequest, reply: FastifyReply, member: 
   try {
     do {
       const event = await watcher.next();
+      // Answer the writer first: its reply is queued behind the watchers the same apply woke up.
+      await new Promise((resolve) => setImmediate(resolve));
       raw.write(`${JSON.stringify(event)}\n`);
     } while (watcher.stream);
   } catch (error) {
