@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { KvdCluster, type KvdMember } from './support/kvd-cluster.js';
+import { KvdCluster, type KvdMember } from '@minicore/kvd-testing';
 
 let cluster: KvdCluster | undefined;
 afterEach(async () => {

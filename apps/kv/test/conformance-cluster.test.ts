@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KvdCluster, freePort } from './support/kvd-cluster.js';
+import { KvdCluster, freePort } from '@minicore/kvd-testing';
 import { etcdAvailable, rawRequest, startReferenceEtcd, type RawResponse, type ReferenceEtcd } from './support/etcd-reference.js';
 
 /**

@@ -2,7 +2,7 @@ import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { KvdCluster } from './support/kvd-cluster.js';
+import { KvdCluster } from '@minicore/kvd-testing';
 import { etcdAvailable, etcdHeaderNames, form, keysPath, normalizeBody, rawRequest, startReferenceEtcd, type RawRequest, type RawResponse, type ReferenceEtcd } from './support/etcd-reference.js';
 
 /**

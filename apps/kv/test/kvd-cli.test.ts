@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { KVD_MAIN } from './support/kvd-cluster.js';
+import { KVD_MAIN } from '@minicore/kvd-testing';
 
 const run = promisify(execFile);
 

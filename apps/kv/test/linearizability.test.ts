@@ -2,8 +2,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { checkOperations, etcdModel, type EtcdOutput } from '@minicore/linearizability';
+import { KvdCluster, type KvdMember } from '@minicore/kvd-testing';
 import { HistoryRecorder, finalReads, perform, seededRandom, sleep, type KvOperation } from './support/history.js';
-import { KvdCluster, type KvdMember } from './support/kvd-cluster.js';
 
 /**
  * Jepsen-style tests of kvd: real clusters of kvd processes, concurrent clients recording a history

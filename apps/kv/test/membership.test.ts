@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { KvdCluster, type KvdMember } from './support/kvd-cluster.js';
+import { KvdCluster, KvdMember, freePort } from '@minicore/kvd-testing';
 
 let cluster: KvdCluster | undefined;
 afterEach(async () => {
@@ -56,9 +56,8 @@ describe('membership changes (real processes)', () => {
   it('refuses a member that was not added first, with the command to run', async () => {
     cluster = await KvdCluster.start(1);
     const [only] = cluster.members as [KvdMember];
-    const { KvdMember: Member, freePort } = await import('./support/kvd-cluster.js');
     const peerUrl = `http://127.0.0.1:${await freePort()}`;
-    const stranger = new Member('stranger', `http://127.0.0.1:${await freePort()}`, peerUrl, `${only.dataDir}-stranger`, [
+    const stranger = new KvdMember('stranger', `http://127.0.0.1:${await freePort()}`, peerUrl, `${only.dataDir}-stranger`, [
       '--name', 'stranger', '--data-dir', `${only.dataDir}-stranger`,
       '--listen-peer-urls', peerUrl, '--initial-advertise-peer-urls', peerUrl,
       '--listen-client-urls', `http://127.0.0.1:${await freePort()}`,

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { KvdCluster } from './support/kvd-cluster.js';
+import { KvdCluster } from '@minicore/kvd-testing';
 
 let cluster: KvdCluster | undefined;
 afterEach(async () => {

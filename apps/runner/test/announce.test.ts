@@ -1,33 +1,36 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EtcdErrorCode, isKvError } from '@minicore/kv-client';
+import { EtcdErrorCode, KvClient, isKvError } from '@minicore/kv-client';
+import { KvdCluster, kvdBuilt } from '@minicore/kvd-testing';
 import type { AnnouncementView, ContainerDetails, ServiceEndpoint } from '../src/api/index.js';
 import { serviceKey } from '../src/runnerd/service-keys.js';
 import { TEST_IMAGE, noEngine, skipMessage } from './support/engine.js';
 import { RunnerWorld, waitFor, type RunnerdProcess } from './support/harness.js';
-import { KvdProcess, kvdBuilt } from './support/kvd.js';
 
 const TTL_SECONDS = 2;
 
 describe.skipIf(noEngine || !kvdBuilt)(`service announcements in a real kvd (${kvdBuilt ? skipMessage : 'needs the built kvd: nx build @minicore/kv'})`, () => {
   const world = new RunnerWorld();
-  let kvd: KvdProcess;
+  let kvd: KvdCluster;
+  let kv: KvClient;
   let runnerd: RunnerdProcess;
-  const args = () => ['--kv-endpoints', kvd.endpoint, '--announce-ttl', `${TTL_SECONDS}s`, '--advertise-host', '127.0.0.1'];
+  const args = () => ['--kv-endpoints', kvd.endpointList, '--announce-ttl', `${TTL_SECONDS}s`, '--advertise-host', '127.0.0.1'];
 
   beforeAll(async () => {
     await world.setup();
-    kvd = await KvdProcess.start();
+    // One member, its data on tmpfs, taking writes before runnerd starts.
+    kvd = await KvdCluster.start(1, { logLevel: 'warn', waitWritable: true, dataRoot: process.platform === 'linux' ? '/dev/shm' : undefined });
+    kv = new KvClient({ endpoints: kvd.endpoints, timeoutMs: 2000 });
     runnerd = await world.runnerd(args());
   });
   afterAll(async () => {
     await world.teardown();
-    await kvd?.stop();
+    await kvd?.destroy();
   });
 
   /** The announcement's value, or undefined when the key is not there. */
   async function announced(service: string): Promise<(ServiceEndpoint & { ttl: number | undefined }) | undefined> {
     try {
-      const response = await kvd.client.get(serviceKey(service, world.machineId));
+      const response = await kv.get(serviceKey(service, world.machineId));
       return { ...(JSON.parse(response.node.value ?? '') as ServiceEndpoint), ttl: response.node.ttl };
     } catch (error) {
       if (isKvError(error, EtcdErrorCode.keyNotFound)) return undefined;

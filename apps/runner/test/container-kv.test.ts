@@ -1,27 +1,31 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KvClient } from '@minicore/kv-client';
+import { KvdCluster, kvdBuilt } from '@minicore/kvd-testing';
 import { TEST_IMAGE, noEngine, skipMessage } from './support/engine.js';
 import { RunnerWorld, waitFor, type RunnerdProcess } from './support/harness.js';
-import { KvdProcess, kvdBuilt } from './support/kvd.js';
 
 describe.skipIf(noEngine || !kvdBuilt)(`containers reach the machine's kv (${kvdBuilt ? skipMessage : 'needs the built kvd: nx build @minicore/kv'})`, () => {
   const world = new RunnerWorld();
-  let kvd: KvdProcess;
+  let kvd: KvdCluster;
+  let kv: KvClient;
   let runnerd: RunnerdProcess;
   let bridge: string;
 
   beforeAll(async () => {
     await world.setup();
-    kvd = await KvdProcess.start();
+    // One member, its data on tmpfs, taking writes before runnerd starts.
+    kvd = await KvdCluster.start(1, { logLevel: 'warn', waitWritable: true, dataRoot: process.platform === 'linux' ? '/dev/shm' : undefined });
+    kv = new KvClient({ endpoints: kvd.endpoints, timeoutMs: 2000 });
     bridge = await world.engine.networkGateway('bridge');
-    runnerd = await world.runnerd(['--kv-endpoints', kvd.endpoint]);
+    runnerd = await world.runnerd(['--kv-endpoints', kvd.endpointList]);
   });
   afterAll(async () => {
     await world.teardown();
-    await kvd?.stop();
+    await kvd?.destroy();
   });
 
   it('gives every container KV_ENDPOINT and ETCDCTL_ENDPOINTS on the bridge, where it reads and writes kv', async () => {
-    await kvd.client.set('/runner-test/greeting', 'hello-from-the-host');
+    await kv.set('/runner-test/greeting', 'hello-from-the-host');
     const script = [
       'echo "endpoint=$KV_ENDPOINT etcdctl=$ETCDCTL_ENDPOINTS"',
       'wget -q -O - "$KV_ENDPOINT/v2/keys/runner-test/greeting"; echo',
@@ -35,7 +39,7 @@ describe.skipIf(noEngine || !kvdBuilt)(`containers reach the machine's kv (${kvd
     expect(endpoint).toMatch(new RegExp(`^http://${bridge.replaceAll('.', '\\.')}:\\d+$`));
     expect(first).toBe(`endpoint=${endpoint} etcdctl=${endpoint}`);
     expect(JSON.parse(read ?? '')).toMatchObject({ action: 'get', node: { key: '/runner-test/greeting', value: 'hello-from-the-host' } });
-    const inbox = await kvd.client.get('/runner-test/inbox', { recursive: true });
+    const inbox = await kv.get('/runner-test/inbox', { recursive: true });
     expect(inbox.node.nodes?.map((node) => node.value)).toEqual(['hello-from-the-container']);
   });
 
@@ -45,7 +49,7 @@ describe.skipIf(noEngine || !kvdBuilt)(`containers reach the machine's kv (${kvd
     expect(run.code, run.stderr).toBe(0);
     // Give the watch time to be in place (kvd answers a watch only with changes after it).
     await new Promise((resolve) => setTimeout(resolve, 1500));
-    await kvd.client.set('/runner-test/signal', 'go');
+    await kv.set('/runner-test/signal', 'go');
     const logs = await waitFor('the watch to fire inside the container', async () => {
       const out = (await runnerd.runctl(['logs', name])).stdout;
       return out.includes('watched') ? out : undefined;

@@ -4,8 +4,8 @@ import path from 'node:path';
 import type { UnitJson } from '@minicore/fleet-api';
 import { KvClient } from '@minicore/kv-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KvdCluster, waitUntil } from './support/kvd.js';
-import { isAlive, Machines, type Machine } from './support/machines.js';
+import { KvdCluster } from '@minicore/kvd-testing';
+import { isAlive, Machines, waitUntil, type Machine } from './support/machines.js';
 import { schedctl } from './support/schedctl.js';
 
 let kv: KvdCluster;
@@ -41,7 +41,7 @@ async function start(name: string, text: string): Promise<UnitJson> {
 
 beforeAll(async () => {
   unitDir = await mkdtemp(path.join(tmpdir(), 'units-'));
-  kv = await KvdCluster.start(3);
+  kv = await KvdCluster.start(3, { logLevel: 'warn' });
   client = new KvClient({ endpoints: kv.endpoints });
   machines = await Machines.start(kv.endpoints, ['', '', '']);
   await waitUntil('3 machines registered', async () => ((await api<{ machines?: unknown[] }>('/machines')).machines?.length ?? 0) === 3);

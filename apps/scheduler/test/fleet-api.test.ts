@@ -1,7 +1,7 @@
 import { encodePageToken } from '@minicore/fleet-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KvdCluster, waitUntil } from './support/kvd.js';
-import { Machines } from './support/machines.js';
+import { KvdCluster } from '@minicore/kvd-testing';
+import { Machines, waitUntil } from './support/machines.js';
 
 let kv: KvdCluster;
 let machines: Machines;
@@ -20,7 +20,7 @@ const sleeper = [{ section: 'Service', name: 'ExecStart', value: '/bin/sleep 100
 const error = (code: number, message: string) => ({ error: { code, message } });
 
 beforeAll(async () => {
-  kv = await KvdCluster.start(1);
+  kv = await KvdCluster.start(1, { logLevel: 'warn' });
   // A page of 2 so that paging is visible with a few units; the engine placing units is not needed here.
   machines = await Machines.start(kv.endpoints, ['role=api'], ['--token-limit', '2']);
   base = `${machines.all[0]!.endpoint}/fleet/v1`;

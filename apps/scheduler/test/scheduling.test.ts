@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { UnitJson, UnitStateJson } from '@minicore/fleet-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KvdCluster, waitUntil } from './support/kvd.js';
-import { isAlive, Machines } from './support/machines.js';
+import { KvdCluster } from '@minicore/kvd-testing';
+import { isAlive, Machines, waitUntil } from './support/machines.js';
 import { schedctl } from './support/schedctl.js';
 
 let kv: KvdCluster;
@@ -39,7 +39,7 @@ async function unitFile(name: string, text: string): Promise<string> {
 
 beforeAll(async () => {
   unitDir = await mkdtemp(path.join(tmpdir(), 'units-'));
-  kv = await KvdCluster.start(3);
+  kv = await KvdCluster.start(3, { logLevel: 'warn' });
   machines = await Machines.start(kv.endpoints, ['region=eu', 'region=us,disk=ssd', 'region=us']);
   await waitUntil('3 machines registered', async () => ((await api<{ machines?: unknown[] }>('/machines')).machines?.length ?? 0) === 3);
 });

@@ -3,15 +3,15 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initialBootRecord, loadBootRecord, saveBootRecord, writeBootedSlot } from '@minicore/boot-record';
 import { KvClient } from '@minicore/kv-client';
+import { KvdCluster } from '@minicore/kvd-testing';
 import { KvSemaphore } from '../src/locksmith/kv-semaphore.js';
 import { REBOOT_LOCK_KEY } from '../src/locksmith/semaphore.js';
 import { DaemonProcess, ReleaseWorkspace, UpdateServerProcess, bins, run, waitFor } from './support/harness.js';
-import { KvdTestCluster } from './support/kvd.js';
 
 const TOKEN = 'reboot-manager-token';
 const work = new ReleaseWorkspace();
 let server: UpdateServerProcess;
-let kvd: KvdTestCluster;
+let kvd: KvdCluster;
 let kv: KvClient;
 const daemons: DaemonProcess[] = [];
 
@@ -54,7 +54,7 @@ const updatectl = (args: string[]) => run(bins.updatectl, ['--kv-endpoints', kvd
 beforeAll(async () => {
   await work.setup();
   [kvd] = await Promise.all([
-    KvdTestCluster.start(3),
+    KvdCluster.start(3, { waitWritable: true, timeoutMs: 30_000 }),
     (async () => {
       const bundle = await work.bundle('2.0.0');
       server = await new UpdateServerProcess(await mkdtemp(path.join(work.dir, 'server-')), TOKEN).boot();
@@ -69,7 +69,7 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const daemon of daemons) await daemon.stop();
   await server?.stop();
-  await kvd?.stop();
+  await kvd?.destroy();
   await work.teardown();
 });
 

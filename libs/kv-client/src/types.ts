@@ -1,22 +1,25 @@
-/** A node of etcd's v2 keys tree, exactly as etcd's JSON carries it. */
-export interface KvNode {
+import type { NodeView, StoreAction, StoreEvent, StoreStats } from '@minicore/kv-store';
+
+/*
+ * The etcd v2 wire types are defined once, by the store that produces them (@minicore/kv-store);
+ * the client's names below are those types, as the client hands them out.
+ */
+
+/**
+ * A node of etcd's v2 keys tree: the wire node with `key` and the indexes always set. Only the root
+ * directory comes without them (etcd sends it as `{"dir":true}`), and the client fills them in.
+ */
+export interface KvNode extends Omit<NodeView, 'key' | 'createdIndex' | 'modifiedIndex' | 'nodes'> {
   key: string;
-  value?: string;
-  dir?: boolean;
-  nodes?: KvNode[];
   createdIndex: number;
   modifiedIndex: number;
-  /** RFC 3339 time the node expires, when it has a TTL. */
-  expiration?: string;
-  /** Seconds left, when it has a TTL. */
-  ttl?: number;
+  nodes?: KvNode[];
 }
 
-export type KvAction = 'get' | 'set' | 'create' | 'update' | 'delete' | 'expire' | 'compareAndSwap' | 'compareAndDelete';
+export type KvAction = StoreAction;
 
-/** etcd's keys API response body. */
-export interface KvResponseBody {
-  action: KvAction;
+/** etcd's keys API response body (the store's event). */
+export interface KvResponseBody extends Omit<StoreEvent, 'node' | 'prevNode'> {
   node: KvNode;
   prevNode?: KvNode;
 }
@@ -74,21 +77,5 @@ export interface KvSelfStats {
   sendBandwidthRate?: number;
 }
 
-export interface KvStoreStats {
-  getsSuccess: number;
-  getsFail: number;
-  setsSuccess: number;
-  setsFail: number;
-  deleteSuccess: number;
-  deleteFail: number;
-  updateSuccess: number;
-  updateFail: number;
-  createSuccess: number;
-  createFail: number;
-  compareAndSwapSuccess: number;
-  compareAndSwapFail: number;
-  compareAndDeleteSuccess: number;
-  compareAndDeleteFail: number;
-  expireCount: number;
-  watchers: number;
-}
+/** etcd's /v2/stats/store counters. */
+export type KvStoreStats = StoreStats;

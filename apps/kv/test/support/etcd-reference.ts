@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { freePort } from './kvd-cluster.js';
+import { freePort } from '@minicore/kvd-testing';
 
 /** Debian's etcd-server (3.4): the reference kvd is measured against. */
 export const ETCD_BINARY = process.env['ETCD_BINARY'] ?? '/usr/bin/etcd';

@@ -4,8 +4,8 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { freePort } from '@minicore/kvd-testing';
 import { waitFor } from './harness.js';
-import { freePort } from './kvd.js';
 
 /** Debian's docker-registry (distribution 2.8): a real registry for push and pull between machines. */
 export const REGISTRY_BINARY = process.env['DOCKER_REGISTRY_BINARY'] ?? '/usr/bin/docker-registry';

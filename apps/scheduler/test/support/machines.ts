@@ -3,9 +3,14 @@ import { once } from 'node:events';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { freePort, waitUntil } from './kvd.js';
+import { freePort, waitFor } from '@minicore/kvd-testing';
 
 const SCHEDULERD_MAIN = path.resolve(import.meta.dirname, '../../dist/schedulerd/main.js');
+
+/** The shared poller, with a longer default here: elections, TTL expiry and failover take seconds. */
+export function waitUntil<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 15_000, everyMs = 100): Promise<T> {
+  return waitFor(what, probe, timeoutMs, everyMs);
+}
 
 /** Short timings so TTL expiry and failover fit in a test: agent TTL 2 s, engine lease 2 s. */
 export const testTimings = ['--agent-ttl', '2s', '--agent-reconcile-interval', '500ms', '--engine-reconcile-interval', '300ms'];

@@ -1,8 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { DaemonProcess, run, waitFor as waitForShared, type Outcome } from '@minicore/kvd-testing';
 import { createBundle, loadPrivateKey, writeReleaseKeyPair } from '@minicore/release';
 
 const appDir = path.resolve(import.meta.dirname, '../..');
@@ -12,75 +11,13 @@ export const bins = {
   updaterd: path.join(appDir, 'bin/updaterd.js'),
 };
 
-/** Polls `check` until it returns a value other than undefined/false, or fails naming `what`. */
-export async function waitFor<T>(what: string, check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 10_000, everyMs = 50): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value !== undefined && value !== false) return value;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-    await sleep(everyMs);
-  }
-}
+/** Bins run and daemons started the same way as every Minicore app's tests. */
+export { DaemonProcess, run };
+export type { Outcome };
 
-export interface Outcome {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs a bin to completion, bounded (SIGKILL after timeoutMs). */
-export async function run(bin: string, args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 30_000): Promise<Outcome> {
-  const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-  const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
-  clearTimeout(timer);
-  return { code, stdout, stderr };
-}
-
-/** A long-running process from the built dist whose log the test can read; `stop()` SIGTERMs it (SIGKILL after 10 s). */
-export class DaemonProcess {
-  #child: ChildProcess | undefined;
-  #log = '';
-
-  constructor(
-    readonly bin: string,
-    readonly args: string[],
-  ) {}
-
-  async start(ready: RegExp): Promise<RegExpExecArray> {
-    const child = spawn(process.execPath, [this.bin, ...this.args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, MINICORE_LOG_LEVEL: 'info' } });
-    this.#child = child;
-    child.stdout.on('data', (chunk: Buffer) => (this.#log += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (this.#log += chunk.toString()));
-    return waitFor(`${path.basename(this.bin)} to be ready`, () => {
-      if (child.exitCode !== null) throw new Error(`exited ${child.exitCode}: ${this.#log}`);
-      return ready.exec(this.#log) ?? undefined;
-    });
-  }
-
-  get log(): string {
-    return this.#log;
-  }
-
-  async stop(): Promise<void> {
-    const child = this.#child;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    await exited;
-    clearTimeout(timer);
-  }
+/** The shared poller, every 50 ms here: the updater's states change within a few hundred ms. */
+export function waitFor<T>(what: string, check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 10_000, everyMs = 50): Promise<T> {
+  return waitForShared(what, check, timeoutMs, everyMs);
 }
 
 export class UpdateServerProcess extends DaemonProcess {
