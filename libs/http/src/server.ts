@@ -1,8 +1,8 @@
 import type { Logger } from '@minicore/log';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest, type RawReplyDefaultExpression, type RawRequestDefaultExpression, type RawServerDefault } from 'fastify';
+import Fastify, { LogController, type FastifyReply, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest, type RawReplyDefaultExpression, type RawRequestDefaultExpression, type RawServerDefault } from 'fastify';
 import type { Registry } from 'prom-client';
-import { RouteNotFound, normalizeError, toErrorBody, type HttpError } from './errors.js';
+import { HttpError, InvalidRequest, RouteNotFound, normalizeError, toErrorBody } from './errors.js';
 import { installHealth, type HealthCheck } from './health.js';
 import { installMetrics } from './metrics.js';
 import { formatListenAddress, type ListenAddress } from './listen-address.js';
@@ -38,7 +38,17 @@ export interface HttpServerOptions {
 export function createHttpServer(options: HttpServerOptions): HttpServer {
   // Typed as fastify's logger interface so the instance's type does not depend on pino's.
   const loggerInstance: FastifyBaseLogger = options.logger;
+  const format: (error: HttpError, request: FastifyRequest) => FormattedError =
+    options.formatError ?? ((error) => ({ statusCode: error.statusCode, body: toErrorBody(error) }));
   const base = Fastify({
+    // Errors fastify raises before any route runs (a malformed percent-escape, an over-long path
+    // parameter) answer in the app's error format too, as a bad request.
+    frameworkErrors: (error, request, reply: FastifyReply) => {
+      const formatted = format(new HttpError(InvalidRequest.code, 400, `invalid request: ${error.message}`), request);
+      if (formatted.headers) void reply.headers(formatted.headers);
+      void reply.code(formatted.statusCode).send(formatted.body);
+    },
+    maxParamLength: 1024,
     loggerInstance,
     // Per-request info lines cost more than the request itself at kv's rates; errors are logged below.
     logController: new LogController({ disableRequestLogging: true }),
@@ -48,8 +58,6 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false } },
   });
 
-  const format: (error: HttpError, request: FastifyRequest) => FormattedError =
-    options.formatError ?? ((error) => ({ statusCode: error.statusCode, body: toErrorBody(error) }));
 
   base.setErrorHandler(async (error, request, reply) => {
     const httpError = normalizeError(error);

@@ -107,7 +107,10 @@ export function installFleetRoutes(app: HttpServer, options: FleetRoutesOptions)
 
   app.get(path('/units/:name'), { schema: { params: unitParams } }, async (request) => {
     try {
-      const unit = await registry.unit(nameOf(request.params));
+      const name = nameOf(request.params);
+      // A name no unit can have (`..`, `a/b`) names no unit: 404, as for any unknown unit.
+      if (unitNameProblem(name)) throw UnitNotFound();
+      const unit = await registry.unit(name);
       if (!unit) throw UnitNotFound();
       return unitJson(unit, unit.target ? await registry.states() : [], false);
     } catch (error) {
@@ -152,7 +155,8 @@ export function installFleetRoutes(app: HttpServer, options: FleetRoutesOptions)
 
   app.delete(path('/units/:name'), { schema: { params: unitParams } }, async (request, reply) => {
     try {
-      if (!(await registry.deleteUnit(nameOf(request.params)))) throw UnitNotFound();
+      const name = nameOf(request.params);
+      if (unitNameProblem(name) || !(await registry.deleteUnit(name))) throw UnitNotFound();
       return reply.code(204).send();
     } catch (error) {
       throw asApiError(error);

@@ -2,7 +2,7 @@ import { createHash, timingSafeEqual, type KeyObject } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createHttpServer, HttpError, Type, type HttpServer } from '@minicore/http';
 import type { Logger } from '@minicore/log';
@@ -140,8 +140,9 @@ export async function createUpdateServer(options: UpdateServerOptions): Promise<
       const appId = appOf(request.query);
       const upload = path.join(uploadsDir, `${process.pid}-${Date.now()}-${Math.random().toString(16).slice(2)}`);
       try {
-        const body = request.body as Readable | string | undefined;
-        if (!body || typeof body === 'string') throw new HttpError('MC_ERR_INVALID_REQUEST', 400, 'send the bundle as the body with Content-Type: application/octet-stream');
+        const body = request.body;
+        // Only a stream is a bundle: a JSON or form body has already been parsed into something else.
+        if (!(body instanceof Readable)) throw new HttpError('MC_ERR_INVALID_REQUEST', 400, 'send the bundle as the body with Content-Type: application/octet-stream');
         await pipeline(body, createWriteStream(upload));
         let contents;
         try {
