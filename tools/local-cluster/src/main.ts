@@ -1,4 +1,5 @@
 // npm start: runs a local Minicore cluster as processes on this machine (no VMs, no root).
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defineConfig, integer, loadConfigOrExit, string, boolean } from '@minicore/config';
@@ -22,7 +23,10 @@ const config = loadConfigOrExit(
 );
 
 const write = config.quiet ? () => undefined : (line: string) => process.stdout.write(`${line}\n`);
-const plan = planCluster({ machines: config.machines, dataDir: config.dataDir, workspaceRoot });
+const dockerSocket = process.env['DOCKER_SOCKET'] ?? '/var/run/docker.sock';
+const docker = existsSync(dockerSocket) ? { socket: dockerSocket } : undefined;
+if (!docker) process.stdout.write(`no Docker engine at ${dockerSocket}: the machines run without runnerd\n`);
+const plan = planCluster({ machines: config.machines, dataDir: config.dataDir, workspaceRoot, docker });
 /** Daemons by start stage (kvd first); they stop in the reverse order. */
 const stages: RunningDaemon[][] = [];
 let stopping = false;
@@ -66,7 +70,7 @@ process.stdout.write(
   [
     '',
     `Minicore is running: ${plan.length} machines.`,
-    ...plan.map((machine) => `  ${machine.name}  ${machine.address}  kv http://${machine.address}:2379  scheduler http://${machine.address}:4002`),
+    ...plan.map((machine) => `  ${machine.name}  ${machine.address}  kv http://${machine.address}:2379  scheduler http://${machine.address}:4002${docker ? `  runner http://${machine.address}:4003` : ''}`),
     '',
     'Try:',
     `  export KVCTL_ENDPOINTS=${kvEndpoints}`,
@@ -74,6 +78,7 @@ process.stdout.write(
     '  npx kvctl member list',
     `  export SCHEDCTL_ENDPOINT=http://${plan[0]!.address}:4002`,
     '  npx schedctl list-machines && npx schedctl list-units',
+    ...(docker ? [`  npx runctl --endpoint http://${plan[0]!.address}:4003 ps -a`] : []),
     '',
     'Ctrl-C stops the cluster; its data stays in ' + config.dataDir + ' for the next start.',
     '',

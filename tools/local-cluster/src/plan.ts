@@ -27,7 +27,7 @@ export function machineAddress(i: number): string {
  * loopback address and its own data folder. Started in DESIGN.md's order (kvd first); apps join
  * by adding their daemon here.
  */
-export function planCluster(options: { machines: number; dataDir: string; workspaceRoot: string }): MachinePlan[] {
+export function planCluster(options: { machines: number; dataDir: string; workspaceRoot: string; docker?: { socket: string } | undefined }): MachinePlan[] {
   const names = Array.from({ length: options.machines }, (_, i) => `core-${i + 1}`);
   const initialCluster = names.map((name, i) => `${name}=http://${machineAddress(i + 1)}:2380`).join(',');
   return names.map((name, i) => {
@@ -61,6 +61,22 @@ export function planCluster(options: { machines: number; dataDir: string; worksp
       ],
       healthUrl: `http://${address}:4002/health`,
     };
-    return { name, address, daemons: [kvd, schedulerd] };
+    // runnerd needs a Docker engine; the machines share this one, each labelling its own containers,
+    // and each gets its own port on the docker bridge where its containers reach its kv.
+    const runnerd: DaemonPlan | undefined = options.docker && {
+      name: 'runnerd',
+      script: path.join(options.workspaceRoot, 'apps/runner/dist/runnerd/main.js'),
+      args: [
+        '--listen', `${address}:4003`,
+        '--docker-socket', options.docker.socket,
+        '--kv-endpoints', `http://${address}:2379`,
+        '--machine-id', name,
+        '--advertise-host', address,
+        '--container-kv-listen', `bridge:${23790 + i + 1}`,
+        '--data-dir', path.join(machineDir, 'runner'),
+      ],
+      healthUrl: `http://${address}:4003/health`,
+    };
+    return { name, address, daemons: runnerd ? [kvd, runnerd, schedulerd] : [kvd, schedulerd] };
   });
 }

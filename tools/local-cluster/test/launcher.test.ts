@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -49,6 +50,13 @@ describe('npm start (the local cluster launcher)', () => {
     const first = startLauncher();
     await first.ready;
     expect(first.output()).toContain('core-1  127.0.0.11  kv http://127.0.0.11:2379  scheduler http://127.0.0.11:4002');
+    // With a Docker engine (CI has one) every machine also runs runnerd; without one the launcher says so.
+    if (existsSync('/var/run/docker.sock')) {
+      expect(first.output()).toContain('runner http://127.0.0.13:4003');
+      expect((await fetch('http://127.0.0.13:4003/health')).status).toBe(200);
+    } else {
+      expect(first.output()).toContain('the machines run without runnerd');
+    }
     expect(first.output()).toContain('npx kvctl set /hello world');
 
     const written = await fetch('http://127.0.0.11:2379/v2/keys/hello', { method: 'PUT', body: new URLSearchParams({ value: 'world' }) });
