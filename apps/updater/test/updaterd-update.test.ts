@@ -113,7 +113,7 @@ describe('updaterd against a real update-server', () => {
     const slots = await freshSlots('slots-daemon');
     const daemon = new DaemonProcess(bins.updaterd, [
       '--slots-dir', slots, '--server', `${server.url}/v1/update/`, '--track', 'stable', '--trusted-key', `${work.key}.pub`, '--machine-id', 'machine-daemon',
-      '--version', '1.0.0', '--first-check-delay', '100ms', '--check-interval', '1h', '--check-fuzz', '0s', '--healthy-after', '1h', '--dbus-address', 'none', '--reboot-strategy', 'off',
+      '--version', '1.0.0', '--first-check-delay', '100ms', '--check-interval', '1h', '--check-fuzz', '0s', '--healthy-after', '0s', '--dbus-address', 'none', '--reboot-strategy', 'off',
     ]);
     try {
       await daemon.start(/updaterd ready/);

@@ -138,7 +138,9 @@ if (subcommand === 'boot') {
           .finally(() => schedule(fuzzed(config.checkInterval)));
       }, delay);
     };
-    schedule(fuzzed(config.firstCheckDelay));
+    // update_engine marks the booted slot good before its first update attempt; the other order
+    // would let marking the booted slot good take the top priority back from a slot just installed.
+    void marker.marked.then(() => schedule(fuzzed(config.firstCheckDelay)));
   }
   logger.info({ slotsDir: config.slotsDir, healthyAfterMs: config.healthyAfter, machineId, rebootStrategy: config.rebootStrategy }, 'updaterd ready');
 }
