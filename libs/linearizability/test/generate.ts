@@ -2,17 +2,9 @@ import type { EtcdInput, EtcdOutput, Model, Operation } from '../src/index.js';
 
 export type EtcdOperation = Operation<EtcdInput, EtcdOutput>;
 
-/** mulberry32: a small seeded generator, so a failing case can be replayed from its seed. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '@minicore/seeded-random';
+
+export { seededRandom };
 
 export interface GenerateOptions {
   seed: number;

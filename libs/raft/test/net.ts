@@ -1,6 +1,6 @@
 import { RaftNode, parseConfChange } from '../src/index.js';
 import type { Entry, Message, NodeId, PersistedState, RaftConfig, ReadState, Ready } from '../src/index.js';
-import { Prng } from './simulation/prng.js';
+import { Prng } from '@minicore/seeded-random';
 
 /** One machine in a unit-test network: raft plus an in-memory "disk" and applied log. */
 export interface NetNode {

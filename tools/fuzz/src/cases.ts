@@ -1,5 +1,5 @@
 import { METHODS, mutatePath, randomBody, randomQuery } from './inputs.js';
-import type { Prng } from './prng.js';
+import type { FuzzPrng } from './prng.js';
 import type { RawOutcome, RawRequest } from './raw-http.js';
 
 export type DaemonName = 'kvd' | 'kvd-peer' | 'schedulerd' | 'update-server';
@@ -56,7 +56,7 @@ const UPDATE_PATHS = ['/v1/update/', '/v1/update', '/packages/x/y.tar.gz', '/api
 const UPDATE_PARAMS = ['app', 'limit', 'all', 'group'];
 
 /** A request with nothing but garbage: random method, mutated path, garbage query, headers and body. */
-function randomRequest(rng: Prng, paths: readonly string[], params: readonly string[], extraHeaders: [string, string][] = []): RawRequest {
+function randomRequest(rng: FuzzPrng, paths: readonly string[], params: readonly string[], extraHeaders: [string, string][] = []): RawRequest {
   const { body, contentType } = randomBody(rng, params);
   const headers: [string, string][] = [...extraHeaders];
   if (contentType !== undefined) headers.push(['Content-Type', contentType]);
@@ -66,7 +66,7 @@ function randomRequest(rng: Prng, paths: readonly string[], params: readonly str
 }
 
 /** Inputs whose Node/HTTP-level answer is the same on every daemon: huge heads, bodies, broken framing. */
-function protocolCase(rng: Prng, path: string): FuzzCase {
+function protocolCase(rng: FuzzPrng, path: string): FuzzCase {
   const kind = rng.int(0, 5);
   switch (kind) {
     case 0:
@@ -86,9 +86,9 @@ function protocolCase(rng: Prng, path: string): FuzzCase {
   }
 }
 
-const garbage = (rng: Prng) => rng.pick(['abc', 'NaN', '1e999', '-1x', '0x1g', '%41%42', '', ' ', 'true']);
+const garbage = (rng: FuzzPrng) => rng.pick(['abc', 'NaN', '1e999', '-1x', '0x1g', '%41%42', '', ' ', 'true']);
 
-function kvCase(rng: Prng): FuzzCase {
+function kvCase(rng: FuzzPrng): FuzzCase {
   const roll = rng.next();
   if (roll < 0.1) return protocolCase(rng, '/v2/keys/fuzz');
   if (roll < 0.4) {
@@ -129,13 +129,13 @@ function kvCase(rng: Prng): FuzzCase {
   };
 }
 
-function peerCase(rng: Prng): FuzzCase {
+function peerCase(rng: FuzzPrng): FuzzCase {
   if (rng.chance(0.1)) return protocolCase(rng, '/members');
   const request = randomRequest(rng, PEER_PATHS, ['x']);
   return { kind: 'kvd-peer random', request, allowClose: !/^[A-Z-]+$/.test(request.method) };
 }
 
-function fleetCase(rng: Prng): FuzzCase {
+function fleetCase(rng: FuzzPrng): FuzzCase {
   const roll = rng.next();
   if (roll < 0.1) return protocolCase(rng, '/fleet/v1/units');
   if (roll < 0.4) {
@@ -169,7 +169,7 @@ function fleetCase(rng: Prng): FuzzCase {
   };
 }
 
-function updateCase(rng: Prng): FuzzCase {
+function updateCase(rng: FuzzPrng): FuzzCase {
   const roll = rng.next();
   if (roll < 0.1) return protocolCase(rng, '/v1/update/');
   if (roll < 0.4) {
@@ -202,7 +202,7 @@ function updateCase(rng: Prng): FuzzCase {
   };
 }
 
-export const GENERATORS: Record<DaemonName, (rng: Prng) => FuzzCase> = {
+export const GENERATORS: Record<DaemonName, (rng: FuzzPrng) => FuzzCase> = {
   kvd: kvCase,
   'kvd-peer': peerCase,
   schedulerd: fleetCase,

@@ -1,5 +1,5 @@
 import { GENERATORS, describeRequest, judge, type DaemonName } from './cases.js';
-import { caseSeed, Prng } from './prng.js';
+import { caseSeed, FuzzPrng } from './prng.js';
 import { encodeRequest, sendRaw } from './raw-http.js';
 
 export interface Failure {
@@ -39,7 +39,7 @@ export async function fuzzDaemon(daemon: DaemonName, port: number, options: Fuzz
   const indices = options.only ? (options.only.daemon === daemon ? [options.only.index] : []) : Array.from({ length: options.iterations }, (_, i) => i);
   const worker = async () => {
     for (let index = indices.shift(); index !== undefined; index = indices.shift()) {
-      const fuzzCase = GENERATORS[daemon](new Prng(caseSeed(options.seed, daemon, index)));
+      const fuzzCase = GENERATORS[daemon](new FuzzPrng(caseSeed(options.seed, daemon, index)));
       kinds.set(fuzzCase.kind, (kinds.get(fuzzCase.kind) ?? 0) + 1);
       const outcome = await sendRaw(port, encodeRequest(fuzzCase.request));
       const problem = judge(fuzzCase, outcome);

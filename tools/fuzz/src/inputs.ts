@@ -1,4 +1,4 @@
-import type { Prng } from './prng.js';
+import type { FuzzPrng } from './prng.js';
 
 /* Malformed pieces of HTTP requests, shared by every daemon's case generator. */
 
@@ -7,7 +7,7 @@ export const METHODS = ['GET', 'HEAD', 'PUT', 'POST', 'DELETE', 'PATCH', 'OPTION
 const SEGMENTS = ['..', '.', '', '%', '%zz', '%2', '%00', '%2e%2e', '%2F', '%C0%AF', '%FF%FE', '%E2%82', '~', ';x=1', '*', ':', '@', 'a%20b', 'ünï', '%25', '{}', '[x]', '\\'];
 
 /** A path derived from a real route: segments appended, replaced or made very long. */
-export function mutatePath(rng: Prng, base: string): string {
+export function mutatePath(rng: FuzzPrng, base: string): string {
   let parts = base.split('/');
   const edits = rng.int(0, 3);
   for (let i = 0; i < edits; i++) {
@@ -26,7 +26,7 @@ export function mutatePath(rng: Prng, base: string): string {
 const VALUES = ['', 'true', 'false', 'maybe', '0', '-1', '1e999', 'NaN', '18446744073709551616', '9'.repeat(400), '%zz', '%', '%00', 'a%2', '\u00ff', '[]', '{}', 'null', ' ', '+', '1.5', '0x10', ''];
 
 /** A query string: known parameter names with garbage values, repeats, Go-invalid separators and escapes. */
-export function randomQuery(rng: Prng, names: readonly string[]): string {
+export function randomQuery(rng: FuzzPrng, names: readonly string[]): string {
   if (rng.chance(0.2)) return '';
   const pairs: string[] = [];
   const n = rng.int(1, 5);
@@ -52,7 +52,7 @@ export const CONTENT_TYPES = [
 ] as const;
 
 /** A body of one malformed kind, and the content type it is sent with (none sometimes). */
-export function randomBody(rng: Prng, formNames: readonly string[]): { body: Buffer; contentType: string | undefined } {
+export function randomBody(rng: FuzzPrng, formNames: readonly string[]): { body: Buffer; contentType: string | undefined } {
   const contentType = rng.chance(0.85) ? rng.pick(CONTENT_TYPES) : undefined;
   const kind = rng.int(0, 7);
   switch (kind) {
@@ -80,7 +80,7 @@ export function randomBody(rng: Prng, formNames: readonly string[]): { body: Buf
 }
 
 /** Broken Omaha-looking XML: unclosed tags, entities, doctype bombs, wrong roots. */
-export function randomXml(rng: Prng): string {
+export function randomXml(rng: FuzzPrng): string {
   return rng.pick([
     '<request protocol="3.0"',
     '<?xml version="1.0"?><request protocol="3.0"><app appid="x"><updatecheck/></app>',

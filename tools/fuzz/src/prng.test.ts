@@ -1,18 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { caseSeed, Prng } from './prng.js';
+import { caseSeed, FuzzPrng } from './prng.js';
 
-describe('Prng', () => {
+describe('FuzzPrng', () => {
   it('is deterministic for a seed and differs between seeds', () => {
-    const a = new Prng(42);
-    const b = new Prng(42);
-    const c = new Prng(43);
+    const a = new FuzzPrng(42);
+    const b = new FuzzPrng(42);
+    const c = new FuzzPrng(43);
     const seqA = Array.from({ length: 20 }, () => a.next());
     expect(Array.from({ length: 20 }, () => b.next())).toEqual(seqA);
     expect(Array.from({ length: 20 }, () => c.next())).not.toEqual(seqA);
   });
 
   it('keeps int within its bounds', () => {
-    const rng = new Prng(7);
+    const rng = new FuzzPrng(7);
     for (let i = 0; i < 1000; i++) {
       const n = rng.int(-3, 5);
       expect(n).toBeGreaterThanOrEqual(-3);

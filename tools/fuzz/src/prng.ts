@@ -1,37 +1,10 @@
+import { Prng } from '@minicore/seeded-random';
+
 /**
- * A tiny seeded PRNG (mulberry32) so that a fuzz run is replayable from its seed alone: the same
- * seed, daemon and case index always give the same request.
+ * The shared seeded generator plus what fuzz inputs need, so that a fuzz run is replayable from its
+ * seed alone: the same seed, daemon and case index always give the same request.
  */
-export class Prng {
-  #state: number;
-
-  constructor(seed: number) {
-    this.#state = seed >>> 0;
-  }
-
-  /** A uniform float in [0, 1). */
-  next(): number {
-    this.#state = (this.#state + 0x6d2b79f5) >>> 0;
-    let t = this.#state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-
-  /** An integer in [min, max]. */
-  int(min: number, max: number): number {
-    return min + Math.floor(this.next() * (max - min + 1));
-  }
-
-  pick<T>(items: readonly T[]): T {
-    if (items.length === 0) throw new Error('pick from an empty list');
-    return items[this.int(0, items.length - 1)] as T;
-  }
-
-  chance(p: number): boolean {
-    return this.next() < p;
-  }
-
+export class FuzzPrng extends Prng {
   bytes(length: number): Buffer {
     const out = Buffer.alloc(length);
     for (let i = 0; i < length; i++) out[i] = this.int(0, 255);

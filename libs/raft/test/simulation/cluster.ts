@@ -1,6 +1,6 @@
 import { RaftError, RaftNode, parseConfChange } from '../../src/index.js';
 import type { Entry, Message, NodeId, PersistedState, Ready, Role } from '../../src/index.js';
-import { Prng } from './prng.js';
+import { Prng } from '@minicore/seeded-random';
 
 /** A safety or liveness property did not hold. */
 export class SimulationViolation extends Error {

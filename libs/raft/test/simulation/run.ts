@@ -1,5 +1,5 @@
 import { SimCluster } from './cluster.js';
-import { Prng } from './prng.js';
+import { Prng } from '@minicore/seeded-random';
 
 export interface SeedResult {
   seed: number;

@@ -1,15 +1,18 @@
-/** mulberry32: a tiny seeded PRNG, so a failing simulation seed replays exactly. */
+/**
+ * mulberry32: a tiny seeded PRNG. Simulations, fault schedules, workloads and fuzzers draw from it
+ * so that a failing run replays exactly from its seed.
+ */
 export class Prng {
-  private state: number;
+  #state: number;
 
   constructor(seed: number) {
-    this.state = seed >>> 0;
+    this.#state = seed >>> 0;
   }
 
   /** A number in [0, 1). */
   next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
+    this.#state = (this.#state + 0x6d2b79f5) >>> 0;
+    let t = this.#state;
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
@@ -25,11 +28,11 @@ export class Prng {
   }
 
   pick<T>(items: readonly T[]): T {
-    const item = items[Math.floor(this.next() * items.length)];
-    if (item === undefined) throw new Error('pick from an empty list');
-    return item;
+    if (items.length === 0) throw new Error('pick from an empty list');
+    return items[this.int(0, items.length - 1)] as T;
   }
 
+  /** Shuffles `items` in place (Fisher-Yates) and returns it. */
   shuffle<T>(items: T[]): T[] {
     for (let i = items.length - 1; i > 0; i--) {
       const j = Math.floor(this.next() * (i + 1));
@@ -44,4 +47,10 @@ export class Prng {
   fork(): Prng {
     return new Prng(Math.floor(this.next() * 4294967296));
   }
+}
+
+/** The generator as a plain function, for code that only needs numbers in [0, 1). */
+export function seededRandom(seed: number): () => number {
+  const prng = new Prng(seed);
+  return () => prng.next();
 }

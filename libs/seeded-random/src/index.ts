@@ -1,0 +1,1 @@
+export { Prng, seededRandom } from './prng.js';
