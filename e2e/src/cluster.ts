@@ -28,13 +28,15 @@ export interface Cluster {
 
 export const workspaceRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const vagrantDir = path.join(workspaceRoot, 'vagrant');
-const subnet = '10.77.0';
+/** MINICORE_SUBNET and VAGRANT_DOTFILE_PATH select a second cluster beside the demo one (see the Vagrantfile). */
+const subnet = process.env['MINICORE_SUBNET'] ?? '10.77.0';
+export const vagrantStateDir = path.resolve(vagrantDir, process.env['VAGRANT_DOTFILE_PATH'] ?? '.vagrant');
 
 /** The machine count: MINICORE_MACHINES, else what the Vagrantfile remembered, else 3. */
 function machineCount(): number {
   const fromEnv = process.env['MINICORE_MACHINES'];
   if (fromEnv) return Number(fromEnv);
-  const remembered = path.join(vagrantDir, '.vagrant', 'minicore-machines');
+  const remembered = path.join(vagrantStateDir, 'minicore-machines');
   return fs.existsSync(remembered) ? Number(fs.readFileSync(remembered, 'utf8').trim()) : 3;
 }
 
@@ -47,7 +49,7 @@ function machinesAt(addressOf: (i: number) => string): ClusterMachine[] {
 
 function vagrantCluster(): Cluster {
   const vagrant = (args: string[], timeoutMs = 180_000) => runCommand('vagrant', args, { cwd: vagrantDir, timeoutMs });
-  const containerId = (name: string) => fs.readFileSync(path.join(vagrantDir, '.vagrant', 'machines', name, 'docker', 'id'), 'utf8').trim();
+  const containerId = (name: string) => fs.readFileSync(path.join(vagrantStateDir, 'machines', name, 'docker', 'id'), 'utf8').trim();
   return {
     kind: 'vagrant',
     machines: machinesAt((i) => `${subnet}.${10 + i}`),
