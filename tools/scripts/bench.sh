@@ -9,5 +9,5 @@ if ! command -v wrk >/dev/null || [ ! -x /usr/bin/etcd ]; then
 fi
 bash tools/scripts/ensure-installed.sh
 source tools/scripts/nx-env.sh
-npx nx run-many -t build -p @minicore/kv @minicore/bench --output-style=static >/tmp/minicore-bench-build.log 2>&1 || { cat /tmp/minicore-bench-build.log; echo "build failed"; exit 1; }
+npx nx run-many -t build -p @minicore/kv @minicore/runner @minicore/scheduler @minicore/updater @minicore/bench --output-style=static >/tmp/minicore-bench-build.log 2>&1 || { cat /tmp/minicore-bench-build.log; echo "build failed"; exit 1; }
 exec node tools/bench/dist/main.js "$@"

@@ -104,7 +104,7 @@ export function parseCommand(argv: readonly string[]): ParsedCommand {
   if (values.help) return { kind: 'help', text: USAGE };
   const [command, ...rest] = positionals;
   if (command === undefined) throw new UsageError('which benchmark? e.g. `npm run bench -- kv`');
-  if (command !== 'kv') throw new UsageError(`unknown benchmark "${command}": the only one is kv`);
+  if (command !== 'kv') throw new UsageError(`unknown benchmark "${command}": this parser reads kv's options`);
   if (rest.length > 0) throw new UsageError(`unexpected argument "${rest[0]}"`);
   if (values.only !== undefined && values.only !== 'etcd' && values.only !== 'kvd') {
     throw new UsageError(`invalid --only ${values.only}: expected etcd or kvd`);
