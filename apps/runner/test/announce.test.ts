@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EtcdErrorCode, KvClient, isKvError } from '@minicore/kv-client';
+import { EtcdErrorCode, KvClient, isKvError, minicoreKeys } from '@minicore/kv-client';
 import { KvdCluster, kvdBuilt } from '@minicore/kvd-testing';
 import type { AnnouncementView, ContainerDetails, ServiceEndpoint } from '../src/api/index.js';
-import { serviceKey } from '../src/runnerd/service-keys.js';
 import { TEST_IMAGE, noEngine, skipMessage } from './support/engine.js';
 import { RunnerWorld, waitFor, type RunnerdProcess } from './support/harness.js';
 
@@ -30,7 +29,7 @@ describe.skipIf(noEngine || !kvdBuilt)(`service announcements in a real kvd (${k
   /** The announcement's value, or undefined when the key is not there. */
   async function announced(service: string): Promise<(ServiceEndpoint & { ttl: number | undefined }) | undefined> {
     try {
-      const response = await kv.get(serviceKey(service, world.machineId));
+      const response = await kv.get(minicoreKeys.service(service, world.machineId));
       return { ...(JSON.parse(response.node.value ?? '') as ServiceEndpoint), ttl: response.node.ttl };
     } catch (error) {
       if (isKvError(error, EtcdErrorCode.keyNotFound)) return undefined;
@@ -65,8 +64,8 @@ describe.skipIf(noEngine || !kvdBuilt)(`service announcements in a real kvd (${k
     expect(await announced(service)).toMatchObject({ container: name });
     const listed = JSON.parse((await runnerd.runctl(['-o', 'json', 'announcements'])).stdout) as AnnouncementView[];
     expect(listed.filter((a) => a.container === name).map((a) => [a.key, a.state])).toEqual([
-      [serviceKey(service, world.machineId), 'announced'],
-      [serviceKey(admin, world.machineId), 'announced'],
+      [minicoreKeys.service(service, world.machineId), 'announced'],
+      [minicoreKeys.service(admin, world.machineId), 'announced'],
     ]);
 
     // kill -9 of the container: gone within the TTL (at once, from the die event).

@@ -1,12 +1,11 @@
 import type { ContainerEvent, ContainerInfo, ContainerInspectInfo, DockerEngine } from '@minicore/docker-engine';
 import { EngineNotFoundError } from '@minicore/docker-engine';
-import { EtcdErrorCode, isKvError, Lease, type KvClient } from '@minicore/kv-client';
+import { EtcdErrorCode, isKvError, Lease, minicoreKeys, type KvClient } from '@minicore/kv-client';
 import type { Logger } from '@minicore/log';
 import type { AnnouncementView, ServiceEndpoint } from '../api/index.js';
 import { parseAnnounceLabel, type AnnounceSpec } from '../spec/index.js';
 import { RunnerLabel } from './labels.js';
 import { readyToAnnounce, serviceEndpoint } from './service-endpoint.js';
-import { serviceKey } from './service-keys.js';
 
 export interface AnnouncerOptions {
   engine: DockerEngine;
@@ -86,7 +85,7 @@ export class Announcer {
       entry = {
         id,
         name,
-        announcements: specs.map((spec) => ({ spec, key: serviceKey(spec.service, this.#options.machineId), lease: undefined, state: 'waiting', value: null, lastError: null, staleChecked: false })),
+        announcements: specs.map((spec) => ({ spec, key: minicoreKeys.service(spec.service, this.#options.machineId), lease: undefined, state: 'waiting', value: null, lastError: null, staleChecked: false })),
         queue: Promise.resolve(),
         retry: undefined,
       };

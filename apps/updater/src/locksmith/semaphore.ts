@@ -1,10 +1,11 @@
+import { minicoreKeys } from '@minicore/kv-client';
+
 /**
  * locksmith's reboot semaphore, byte for byte: the key and the JSON that `locksmithctl` and
  * locksmithd read and write in etcd (research notes, fleet-locksmith §9.2), so a real locksmithctl
- * pointed at kv sees the same lock. The key belongs in kv-client's `minicoreKeys` with the other
- * coordination keys; it is spelled here until that lib takes it.
+ * pointed at kv sees the same lock. The key is spelled in kv-client's `minicoreKeys`.
  */
-export const REBOOT_LOCK_KEY = '/coreos.com/updateengine/rebootlock/semaphore';
+export const REBOOT_LOCK_KEY: string = minicoreKeys.rebootLock;
 
 /** locksmith's per-group semaphore: `…/rebootlock/groups/<url.QueryEscape(group)>/semaphore`; the default group "" is the plain key. */
 export function rebootLockKey(group = ''): string {
