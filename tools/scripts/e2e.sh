@@ -9,8 +9,9 @@
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 root=$(pwd)
-# The apps the machines run (kvd, runnerd); grow this list as apps land in the cluster.
-apps=(@minicore/kv @minicore/runner)
+# The apps the machines run (kvd, runnerd, schedulerd, updaterd and update-server) and the CLIs the
+# suite drives them with.
+apps=(@minicore/kv @minicore/runner @minicore/scheduler @minicore/updater)
 
 boot=0
 if [ -z "${MINICORE_E2E_CLUSTER:-}" ]; then boot=1; export MINICORE_E2E_CLUSTER=vagrant; fi

@@ -1,13 +1,18 @@
 #!/usr/bin/env bash
 # Provisions one Minicore machine (run as root by `vagrant up` / `vagrant provision`; idempotent):
 # Node 20 and a Docker engine when the box lacks them, the release into slot A, machine metadata,
-# systemd units for kvd then runnerd. Services restart only when their release or unit changed.
-# Env (from the Vagrantfile): MINICORE_MACHINE (i), MINICORE_MACHINES (N), MINICORE_SUBNET, MINICORE_SRC.
+# systemd units for kvd, runnerd, schedulerd and updaterd (in that order; update-server on the first
+# machine). A unit restarts only when its file changed, all of them when the release changed.
+# Env (from the Vagrantfile): MINICORE_MACHINE (i), MINICORE_MACHINES (N), MINICORE_SUBNET, MINICORE_SRC,
+# MINICORE_RELEASE_PUBKEY (the cluster's release key, base64 of its PEM), MINICORE_UPDATE_TOKEN (the
+# update-server's admin token; first machine only).
 set -euo pipefail
 i="${MINICORE_MACHINE:?}"; machines="${MINICORE_MACHINES:?}"; subnet="${MINICORE_SUBNET:?}"; src="${MINICORE_SRC:?}"
+pubkey="${MINICORE_RELEASE_PUBKEY:?}"; token="${MINICORE_UPDATE_TOKEN:-}"
 name="core-$i"
 ip="$subnet.$((10 + i))"
-slot=/opt/minicore/slots/A
+slots=/opt/minicore/slots
+slot=$slots/A
 say() { echo "$name: $*"; }
 
 systemctl is-system-running --wait >/dev/null 2>&1 || true
@@ -27,11 +32,13 @@ fi
 systemctl enable --now docker.service >/dev/null 2>&1 || say "warning: docker.service did not start"
 
 # --- The release: the built workspace's runtime parts, into slot A ---
-[ -f "$src/apps/kv/dist/kvd/main.js" ] || { say "no built release in $src (run npm run build on the host)"; exit 1; }
+for main in kv/dist/kvd runner/dist/runnerd scheduler/dist/schedulerd updater/dist/updaterd updater/dist/update-server; do
+  [ -f "$src/apps/$main/main.js" ] || { say "no built release in $src: apps/$main/main.js is missing (run npm run build on the host)"; exit 1; }
+done
 mkdir -p "$slot" /var/lib/minicore
 # Build-only packages stay behind (they are most of node_modules); everything else is kept, so a new
 # runtime dependency needs no change here.
-rsync -a --delete --itemize-changes \
+rsync -a --checksum --delete --itemize-changes \
   --exclude='node_modules/.cache/' --exclude='node_modules/.vite*/' \
   --exclude='/node_modules/nx/' --exclude='/node_modules/@nx/' --exclude='/node_modules/@nrwl/' \
   --exclude='/node_modules/typescript/' --exclude='/node_modules/@typescript-eslint/' --exclude='/node_modules/typescript-eslint/' \
@@ -43,61 +50,104 @@ rsync -a --delete --itemize-changes \
   --include='/apps/' --include='/libs/' --include='/apps/*/' --include='/libs/*/' \
   --include='/*/*/package.json' --include='/*/*/bin/***' --include='/*/*/dist/***' --include='/*/*/node_modules/***' \
   --exclude='*.tsbuildinfo' --exclude='*' \
-  "$src/" "$slot/" > /var/lib/minicore/release-sync.log
-# Lines starting with ".d" only touch a folder's times: not a change of the release.
-changes=$(grep -cv '^\.d' /var/lib/minicore/release-sync.log || true)
+  "$src/" "$slot/" > /var/lib/minicore/release-sync.log || {
+  # 24: files vanished while copying (a build running on the host at the same time): not an error.
+  code=$?; [ "$code" = 24 ] || { say "copying the release failed (rsync exit $code)"; exit 1; }
+}
+# Files are compared by content (--checksum: a rebuild on the host that gives the same files is no new
+# release); lines starting with "." only touch times: not a change of the release.
+changes=$(grep -cv '^\.' /var/lib/minicore/release-sync.log || true)
 say "release in $slot ($changes files changed, $(du -sh "$slot" | cut -f1))"
 
-# --- Machine metadata and the commands on PATH ---
+# --- Machine metadata, the cluster's release key and the commands on PATH ---
 mkdir -p /etc/minicore /var/lib/minicore
-initial_cluster=$(for j in $(seq 1 "$machines"); do printf 'core-%s=http://%s.%s:2380,' "$j" "$subnet" "$((10 + j))"; done)
+peer() { printf '%s.%s' "$subnet" "$((10 + $1))"; }
+initial_cluster=$(for j in $(seq 1 "$machines"); do printf 'core-%s=http://%s:2380,' "$j" "$(peer "$j")"; done)
 initial_cluster=${initial_cluster%,}
-endpoints=$(for j in $(seq 1 "$machines"); do printf 'http://%s.%s:2379,' "$subnet" "$((10 + j))"; done)
+endpoints=$(for j in $(seq 1 "$machines"); do printf 'http://%s:2379,' "$(peer "$j")"; done)
 endpoints=${endpoints%,}
+# The update server runs on the first machine (the cluster's CoreUpdate); every updaterd checks in there.
+update_server="http://$(peer 1):4005"
+# Machine metadata for the scheduler's MachineMetadata=: the name, and a disk kind that differs
+# between machines so that constraints have something to select.
+if [ $((i % 2)) = 1 ]; then disk=ssd; else disk=hdd; fi
+metadata="machine=$name,disk=$disk"
+version=$(sed -n 's/^ *"version": *"\([^"]*\)".*/\1/p' "$src/package.json" | head -1)
 
-units_changed=0
-# install_file PATH MODE: writes stdin to PATH when it differs; remembers that something changed.
+changed=()       # units whose file changed in this run
+# install_file PATH MODE [UNIT]: writes stdin to PATH when it differs; remembers UNIT as changed (so
+# never call it in a pipeline: that would be a subshell).
 install_file() {
   local tmp; tmp=$(mktemp)
   cat > "$tmp"
-  if ! cmp -s "$tmp" "$1"; then install -m "$2" "$tmp" "$1"; units_changed=1; fi
+  if ! cmp -s "$tmp" "$1"; then install -m "$2" "$tmp" "$1"; changed+=("${3:-any}"); fi
   rm -f "$tmp"
 }
 
 install_file /etc/minicore/machine.env 644 <<ENV
-# This machine, as provisioning set it up (read by the Minicore units).
+# This machine, as provisioning set it up (read by the Minicore units and login shells).
 MINICORE_MACHINE=$name
 MINICORE_ADDRESS=$ip
 MINICORE_MACHINES=$machines
-MINICORE_SLOT=$slot
+MINICORE_METADATA=$metadata
+MINICORE_SLOTS=$slots
 MINICORE_KV_ENDPOINTS=$endpoints
 KVCTL_ENDPOINTS=http://127.0.0.1:2379
 RUNCTL_ENDPOINT=http://$ip:4003
+SCHEDCTL_ENDPOINT=http://$ip:4002
+UPDATECTL_SERVER=$update_server
 ENV
+# Releases must be signed with the cluster's key (made on the host by the Vagrantfile).
+install_file /etc/minicore/release-key.pub 644 minicore-updaterd.service < <(printf '%s' "$pubkey" | base64 -d)
 install_file /etc/profile.d/minicore.sh 644 <<'SH'
 set -a; . /etc/minicore/machine.env; set +a
 SH
-install_file /usr/local/bin/kvctl 755 <<SH
+# cli NAME SCRIPT ENVVAR DEFAULT: a command on PATH running the release's CLI, aimed at this machine.
+cli() {
+  install_file "/usr/local/bin/$1" 755 <<SH
 #!/bin/sh
-exec /usr/local/bin/node $slot/apps/kv/dist/kvctl/main.js "\$@"
+[ -n "\${$3:-}" ] || $3=$4; export $3
+exec /usr/local/bin/node $slot/apps/$2 "\$@"
 SH
-install_file /usr/local/bin/runctl 755 <<SH
-#!/bin/sh
-[ -n "\${RUNCTL_ENDPOINT:-}" ] || RUNCTL_ENDPOINT=http://$ip:4003; export RUNCTL_ENDPOINT
-exec /usr/local/bin/node $slot/apps/runner/dist/runctl/main.js "\$@"
-SH
+}
+cli kvctl kv/dist/kvctl/main.js KVCTL_ENDPOINTS http://127.0.0.1:2379
+cli runctl runner/dist/runctl/main.js RUNCTL_ENDPOINT "http://$ip:4003"
+cli schedctl scheduler/dist/schedctl/main.js SCHEDCTL_ENDPOINT "http://$ip:4002"
+cli updatectl updater/dist/updatectl/main.js UPDATECTL_SERVER "$update_server"
+# updaterd owns its name on the system bus only with this policy (dbus-daemon reloads it by itself).
+install_file /etc/dbus-1/system.d/io.minicore.UpdateEngine.conf 644 minicore-updaterd.service < "$src/apps/updater/dbus/io.minicore.UpdateEngine.conf"
 
-# --- systemd units: kvd, then runnerd ---
-# kvd binds this machine's cluster address (only 10.77 addresses between machines) and loopback for
-# local clients. Until `vagrant up` has attached the private network the bind fails; systemd retries.
-install_file /etc/systemd/system/minicore-kvd.service 644 <<UNIT
+# --- systemd units: the boot selector, then kvd, runnerd, schedulerd, updaterd ---
+node=/usr/local/bin/node
+# The boot selector (GRUB's part) runs once per boot, before the daemons: it records the booted slot,
+# which updaterd marks successful once the machine is healthy. The daemons still run from slot A
+# (installed from the host's build), not yet from the slot it picks.
+install_file /etc/systemd/system/minicore-boot.service 644 minicore-boot.service <<UNIT
+[Unit]
+Description=Minicore boot selector (picks slot A or B by priority, tries, successful)
+Before=minicore-kvd.service
+
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+ExecStart=$node $slot/apps/updater/dist/updaterd/main.js boot --slots-dir $slots
+
+[Install]
+WantedBy=multi-user.target
+UNIT
+
+# kvd binds this machine's cluster address (only the private network's addresses between machines)
+# and loopback for local clients. Until `vagrant up` has attached the private network the bind
+# fails; systemd retries.
+install_file /etc/systemd/system/minicore-kvd.service 644 minicore-kvd.service <<UNIT
 [Unit]
 Description=Minicore kvd (etcd v2-compatible store), member $name
-After=network-online.target
+After=network-online.target minicore-boot.service
+Wants=minicore-boot.service
 StartLimitIntervalSec=0
 
 [Service]
-ExecStart=/usr/local/bin/node $slot/apps/kv/dist/kvd/main.js \\
+ExecStart=$node $slot/apps/kv/dist/kvd/main.js \\
   --name $name --data-dir /var/lib/minicore/kv \\
   --listen-client-urls http://$ip:2379,http://127.0.0.1:2379 \\
   --advertise-client-urls http://$ip:2379 \\
@@ -111,7 +161,9 @@ TimeoutStopSec=5
 [Install]
 WantedBy=multi-user.target
 UNIT
-install_file /etc/systemd/system/minicore-runnerd.service 644 <<UNIT
+
+# The machine name is the runner's machine id: announcements are /services/NAME/core-i.
+install_file /etc/systemd/system/minicore-runnerd.service 644 minicore-runnerd.service <<UNIT
 [Unit]
 Description=Minicore runnerd (this machine's containers, on its Docker engine)
 After=minicore-kvd.service docker.service
@@ -119,9 +171,9 @@ Wants=minicore-kvd.service docker.service
 StartLimitIntervalSec=0
 
 [Service]
-ExecStart=/usr/local/bin/node $slot/apps/runner/dist/runnerd/main.js \\
+ExecStart=$node $slot/apps/runner/dist/runnerd/main.js \\
   --listen $ip:4003 --docker-socket /var/run/docker.sock \\
-  --kv-endpoints http://127.0.0.1:2379 --advertise-host $ip \\
+  --kv-endpoints http://127.0.0.1:2379 --advertise-host $ip --machine-id $name \\
   --data-dir /var/lib/minicore/runner
 Restart=always
 RestartSec=1
@@ -131,18 +183,105 @@ TimeoutStopSec=10
 WantedBy=multi-user.target
 UNIT
 
-systemctl daemon-reload
-systemctl enable minicore-kvd.service minicore-runnerd.service >/dev/null 2>&1
-if [ "$units_changed" = 1 ] || [ "$changes" -gt 0 ]; then
-  say "starting kvd and runnerd (release or units changed)"
-  systemctl restart minicore-kvd.service minicore-runnerd.service
+# The scheduler runs units through systemd when this release's schedulerd can, else as supervised
+# processes (exec backend). With exec, the units are processes in schedulerd's cgroup: KillMode=process
+# lets them outlive a restart of schedulerd, which adopts them again (as it is designed to).
+if $node "$slot/apps/scheduler/dist/schedulerd/main.js" --help 2>/dev/null | grep -q -- '--unit-backend <[^>]*systemd'; then
+  backend=systemd; kill_mode=control-group
 else
-  systemctl start minicore-kvd.service minicore-runnerd.service
+  backend=exec; kill_mode=process
+fi
+install_file /etc/systemd/system/minicore-schedulerd.service 644 minicore-schedulerd.service <<UNIT
+[Unit]
+Description=Minicore schedulerd (fleet: this machine's agent, the engine when elected)
+After=minicore-kvd.service minicore-runnerd.service dbus.service
+Wants=minicore-kvd.service minicore-runnerd.service
+StartLimitIntervalSec=0
+
+[Service]
+ExecStart=$node $slot/apps/scheduler/dist/schedulerd/main.js \\
+  --kv-endpoints http://127.0.0.1:2379 --machine-id $name --public-ip $ip \\
+  --api-listen $ip:4002 --metadata $metadata --unit-backend $backend \\
+  --data-dir /var/lib/minicore/scheduler
+Restart=always
+RestartSec=1
+KillMode=$kill_mode
+TimeoutStopSec=15
+
+[Install]
+WantedBy=multi-user.target
+UNIT
+
+# updaterd: checks in with the update server on the first machine, installs signed releases into the
+# passive slot, marks the booted slot good once this machine's daemons answer, and reboots under the
+# kv semaphore (locksmith's etcd-lock: one machine at a time).
+install_file /etc/systemd/system/minicore-updaterd.service 644 minicore-updaterd.service <<UNIT
+[Unit]
+Description=Minicore updaterd (A/B updates of this machine, reboots under the kv semaphore)
+After=minicore-schedulerd.service minicore-boot.service dbus.service
+Wants=minicore-schedulerd.service minicore-boot.service
+StartLimitIntervalSec=0
+
+[Service]
+ExecStart=$node $slot/apps/updater/dist/updaterd/main.js \\
+  --slots-dir $slots --machine-id $name --version $version \\
+  --server $update_server/v1/update/ --trusted-key /etc/minicore/release-key.pub \\
+  --health-urls http://127.0.0.1:2379/health,http://$ip:4003/health,http://$ip:4002/health \\
+  --first-check-delay 30s --check-interval 5m --check-fuzz 30s \\
+  --reboot-strategy etcd-lock --kv-endpoints http://127.0.0.1:2379
+Restart=always
+RestartSec=1
+TimeoutStopSec=10
+
+[Install]
+WantedBy=multi-user.target
+UNIT
+
+services=(minicore-kvd.service minicore-runnerd.service minicore-schedulerd.service minicore-updaterd.service)
+if [ "$i" = 1 ]; then
+  # The update server keeps its admin token out of the unit file (and out of `systemctl show`).
+  [ -n "$token" ] || { say "MINICORE_UPDATE_TOKEN is missing"; exit 1; }
+  install_file /etc/minicore/update-server.env 600 minicore-update-server.service <<<"UPDATE_SERVER_ADMIN_TOKEN=$token"
+  install_file /etc/systemd/system/minicore-update-server.service 644 minicore-update-server.service <<UNIT
+[Unit]
+Description=Minicore update-server (Omaha; the cluster's releases, channels and rollouts)
+After=network-online.target
+Before=minicore-updaterd.service
+StartLimitIntervalSec=0
+
+[Service]
+EnvironmentFile=/etc/minicore/update-server.env
+ExecStart=$node $slot/apps/updater/dist/update-server/main.js \\
+  --listen $ip:4005 --data-dir /var/lib/minicore/update-server \\
+  --trusted-key /etc/minicore/release-key.pub --public-url http://$ip:4005
+Restart=always
+RestartSec=1
+TimeoutStopSec=5
+
+[Install]
+WantedBy=multi-user.target
+UNIT
+  services=(minicore-kvd.service minicore-runnerd.service minicore-schedulerd.service minicore-update-server.service minicore-updaterd.service)
 fi
 
-# kvd answers /version without a quorum; the cluster's health is printed from the host at the end.
-for _ in $(seq 1 50); do
-  curl -sf "http://127.0.0.1:2379/version" >/dev/null && break
-  sleep 0.2
+systemctl daemon-reload
+systemctl enable minicore-boot.service "${services[@]}" >/dev/null 2>&1
+systemctl start minicore-boot.service
+# A new release restarts every daemon; a changed unit (or its key or policy) restarts only that unit.
+restart=()
+for service in "${services[@]}"; do
+  if [ "$changes" -gt 0 ] || [[ " ${changed[*]} " == *" $service "* ]]; then restart+=("$service"); fi
 done
-say "kvd $(systemctl is-active minicore-kvd.service) ($(curl -sf http://127.0.0.1:2379/version || echo 'not answering yet')), runnerd $(systemctl is-active minicore-runnerd.service), docker $(systemctl is-active docker.service)"
+if [ "${#restart[@]}" -gt 0 ]; then
+  say "restarting ${restart[*]} (release or units changed)"
+  systemctl restart "${restart[@]}"
+fi
+systemctl start "${services[@]}"
+
+# wait_http URL: up to 20 s for the URL to answer (any HTTP status: the daemon listens).
+wait_http() { for _ in $(seq 1 100); do curl -s -o /dev/null -m 1 "$1" && return 0; sleep 0.2; done; return 1; }
+wait_http "http://127.0.0.1:2379/version" || true
+wait_http "http://$ip:4003/health" || true
+wait_http "http://$ip:4002/health" || true
+state() { systemctl is-active "$1" 2>/dev/null || true; }
+say "kvd $(state minicore-kvd), runnerd $(state minicore-runnerd), schedulerd $(state minicore-schedulerd) ($backend backend, $metadata), updaterd $(state minicore-updaterd)$([ "$i" = 1 ] && echo ", update-server $(state minicore-update-server)"), docker $(state docker)"
