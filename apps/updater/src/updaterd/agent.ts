@@ -1,12 +1,14 @@
 import type { KeyObject } from 'node:crypto';
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { readBootedSlot, writeFileAtomic, type SlotName } from '@minicore/boot-record';
+import { otherSlot, readBootedSlot, writeFileAtomic, type SlotName } from '@minicore/boot-record';
 import type { Logger } from '@minicore/log';
 import type { UpdateEngineStatus } from '@minicore/update-engine-dbus';
 import { ErrorCode, EventResult, EventType, MINICORE_APP_ID, UpdateCheckError, UpdateStatus, withFlags, type ClientIdentity, type UpdateStatusName } from '@minicore/omaha';
-import { UpdateFailure, downloadPayload } from './download.js';
-import { installIntoPassiveSlot, readSlotManifest } from './install.js';
+import { UpdateFailure } from './download.js';
+import { readSlotManifest } from './install.js';
+import { keyToPem, performInstall, type InstallJob, type InstallMessage } from './install-job.js';
+import { runInstallWorker } from './low-priority.js';
 import { OmahaClient } from './omaha-client.js';
 
 export interface AgentOptions {
@@ -21,6 +23,13 @@ export interface AgentOptions {
   fallbackVersion: string;
   appId?: string;
   logger?: Logger;
+  /**
+   * Run download, verification and unpacking in a worker process started with `prefix` (e.g.
+   * `nice -n 19 ionice -c 3`), so an update yields to the machine's workloads; in-process without.
+   */
+  worker?: { script: string; prefix: string[] };
+  /** --max-download-rate, bytes per second. */
+  maxBytesPerSecond?: number;
 }
 
 /** update_engine's prefs that matter here: previous-version (and whether the file ever existed). */
@@ -195,24 +204,42 @@ export class UpdateAgent {
       await this.#omaha.event(identity, EventType.UpdateDownloadStarted, EventResult.Success);
       this.#set(UpdateStatus.Downloading);
       await mkdir(this.#downloads, { recursive: true });
-      const file = path.join(this.#downloads, `${outcome.version}-${outcome.sha256.replace(/[^A-Za-z0-9]/g, '').slice(0, 16)}.bundle`);
-      ({ resumed } = await downloadPayload({
+      const job: InstallJob = {
         urls: outcome.payloadUrls,
-        file,
+        file: path.join(this.#downloads, `${outcome.version}-${outcome.sha256.replace(/[^A-Za-z0-9]/g, '').slice(0, 16)}.bundle`),
         size: outcome.size,
         sha256: outcome.sha256,
-        onProgress: (received) => this.#setProgress(received),
-        onVerifying: () => this.#set(UpdateStatus.Verifying),
-      }));
-      await this.#omaha.event(identity, EventType.UpdateDownloadFinished, EventResult.Success);
-      this.#set(UpdateStatus.Finalizing);
-      const installed = await installIntoPassiveSlot({ slotsDir: this.options.slotsDir, bundle: file, publicKey: this.options.trustedKey, booted });
-      await rm(file, { force: true });
+        ...(this.options.maxBytesPerSecond ? { maxBytesPerSecond: this.options.maxBytesPerSecond } : {}),
+        slotsDir: this.options.slotsDir,
+        slot: otherSlot(booted),
+        mark: 'trial',
+        publicKeyPem: keyToPem(this.options.trustedKey),
+      };
+      // 14/1 goes out while the install goes on; it must have gone before 3/1.
+      let downloadedEvent: Promise<unknown> = Promise.resolve();
+      const onMessage = (message: InstallMessage) => {
+        if (message.type === 'started') this.options.logger?.info({ pid: message.pid, nice: message.nice, ioClass: message.ioClass }, 'install worker started');
+        else if (message.type === 'progress') this.#setProgress(message.received);
+        else if (message.type === 'verifying') this.#set(UpdateStatus.Verifying);
+        else if (message.type === 'downloaded') {
+          resumed = message.resumed;
+          downloadedEvent = this.#omaha.event(identity, EventType.UpdateDownloadFinished, EventResult.Success).then(() => this.#set(UpdateStatus.Finalizing));
+        }
+      };
+      const worker = this.options.worker;
+      let final: InstallMessage | undefined;
+      if (worker) final = await runInstallWorker({ script: worker.script, prefix: worker.prefix, job, onMessage });
+      else await performInstall(job, (message) => (message.type === 'installed' || message.type === 'failed' ? (final = message) : onMessage(message)));
+      await downloadedEvent;
+      if (final?.type !== 'installed') {
+        const failed = final?.type === 'failed' ? final : { errorCode: ErrorCode.Error, message: 'the install ended without a result', resumed };
+        throw new UpdateFailure(failed.errorCode, failed.message, failed.resumed);
+      }
       await this.#writePrefs({ previousVersion: identity.version });
       await this.#omaha.event(identity, EventType.UpdateComplete, EventResult.Success);
       this.lastErrorCode = 0;
       this.#set(UpdateStatus.UpdatedNeedReboot);
-      this.options.logger?.info({ version: installed.manifest.version, slot: installed.slot }, 'update installed; reboot to use it');
+      this.options.logger?.info({ version: final.version, slot: final.slot }, 'update installed; reboot to use it');
       return 'updated';
     } catch (error) {
       const failure = error instanceof UpdateFailure ? error : new UpdateFailure(ErrorCode.Error, (error as Error).message);

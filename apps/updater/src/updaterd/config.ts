@@ -1,4 +1,4 @@
-import { defineConfig, duration, list, oneOf, string, urlList } from '@minicore/config';
+import { boolean, defineConfig, duration, list, oneOf, string, urlList } from '@minicore/config';
 
 export const bootConfig = defineConfig({
   program: 'updaterd boot',
@@ -7,6 +7,21 @@ export const bootConfig = defineConfig({
   fields: {
     slotsDir: string({ description: 'Folder holding the slots A and B and the boot record' }),
     bootId: string({ description: 'Id of this boot (default: /proc/sys/kernel/random/boot_id)', default: '' }),
+    currentLink: string({ description: 'Symlink to point at the chosen slot\'s folder (e.g. /opt/minicore/current, where the units\' ExecStart runs from); empty: none', default: '' }),
+  },
+});
+
+export const installConfig = defineConfig({
+  program: 'updaterd install',
+  summary: 'Installs a signed release bundle into a slot by hand (a machine\'s first install, or an operator\'s): verifies the signature and every file, unpacks, and marks the slot good with top priority (--trial: tries=1, like an update). Refuses the booted slot unless --force.',
+  envPrefix: 'UPDATERD',
+  fields: {
+    slotsDir: string({ description: 'Folder holding the slots A and B and the boot record' }),
+    bundle: string({ description: 'Release bundle (npm run release)' }),
+    trustedKey: string({ description: 'Public key the bundle must be signed with' }),
+    slot: string({ description: 'Slot to install into, A or B (default: the slot not booted; A on a fresh machine)', default: '', pattern: /^[AB]?$/, expected: 'A or B' }),
+    trial: boolean({ description: 'Mark the slot for one trial boot (tries=1, successful=0) instead of good' }),
+    force: boolean({ description: 'Install even into the booted slot (stop the machine\'s daemons first)' }),
   },
 });
 
@@ -19,7 +34,7 @@ export const markGoodConfig = defineConfig({
 
 export const daemonConfig = defineConfig({
   program: 'updaterd',
-  summary: 'The updater of one Minicore machine. Checks in with the update server on a schedule, downloads, verifies and installs releases into the passive slot, marks the booted slot successful after --healthy-after of good health, publishes its status on D-Bus (update_engine\'s interface) and reboots into an installed update per --reboot-strategy (locksmith). Subcommands: `updaterd boot`, `updaterd mark-good`.',
+  summary: 'The updater of one Minicore machine. Checks in with the update server on a schedule, downloads, verifies and installs releases into the passive slot, marks the booted slot successful after --healthy-after of good health, publishes its status on D-Bus (update_engine\'s interface) and reboots into an installed update per --reboot-strategy (locksmith). Subcommands: `updaterd boot`, `updaterd mark-good`, `updaterd install`.',
   envPrefix: 'UPDATERD',
   fields: {
     slotsDir: string({ description: 'Folder holding the slots A and B and the boot record' }),
@@ -45,6 +60,11 @@ export const daemonConfig = defineConfig({
     rebootGroup: string({ description: 'locksmith group: machines of a group share their own semaphore', default: '' }),
     kvEndpoints: urlList({ description: 'kv (or etcd) client URLs holding the reboot semaphore', default: ['http://127.0.0.1:2379'] }),
     lockRetry: duration({ description: 'First wait between reboot lock attempts, doubling up to 5 min (locksmith: 10s); a release retries at once', default: 10_000 }),
+    installPriority: oneOf(['idle', 'normal'] as const, {
+      description: 'CPU and I/O priority of download, verification and unpacking: idle runs them in a worker under nice -n 19 and ionice -c 3 (the idle I/O class), so workloads keep the machine; normal runs them in updaterd',
+      default: 'idle',
+    }),
+    maxDownloadRate: string({ description: 'Cap on the payload download rate, bytes per second with K/M/G (powers of 1024), e.g. 10M; empty: none', default: '' }),
     unlockRetry: duration({ description: 'First wait between attempts to release the reboot lock after the boot, doubling up to 5 min', default: 5_000 }),
   },
 });

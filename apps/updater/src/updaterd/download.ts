@@ -30,6 +30,38 @@ export interface DownloadOptions {
   onProgress?: (received: number) => void;
   /** The transfer is complete; size and hash checks start (UPDATE_STATUS_VERIFYING). */
   onVerifying?: () => void;
+  /** Cap on the transfer rate in bytes per second (updaterd --max-download-rate); none by default. */
+  maxBytesPerSecond?: number;
+}
+
+/**
+ * Holds the stream back so that it never runs ahead of `bytesPerSecond` over the transfer so far
+ * (a token bucket with a burst of a quarter second), which spaces the reads out instead of
+ * letting the network and the disk see the payload at full speed.
+ */
+export function throttle(bytesPerSecond: number): (chunks: AsyncIterable<Buffer>) => AsyncGenerator<Buffer> {
+  return async function* (chunks) {
+    const burst = Math.max(16 * 1024, bytesPerSecond / 4);
+    let allowance = burst;
+    let last = performance.now();
+    for await (const chunk of chunks) {
+      for (let offset = 0; offset < chunk.length; ) {
+        const now = performance.now();
+        allowance = Math.min(burst, allowance + ((now - last) / 1000) * bytesPerSecond);
+        last = now;
+        // Wait for a useful piece rather than trickling out single bytes.
+        const want = Math.min(chunk.length - offset, 16 * 1024, burst);
+        if (allowance < want) {
+          await new Promise((resolve) => setTimeout(resolve, Math.ceil(((want - allowance) / bytesPerSecond) * 1000)));
+          continue;
+        }
+        const take = Math.min(chunk.length - offset, Math.floor(allowance));
+        allowance -= take;
+        yield chunk.subarray(offset, offset + take);
+        offset += take;
+      }
+    }
+  };
 }
 
 async function sizeOf(file: string): Promise<number> {
@@ -54,6 +86,11 @@ export async function downloadPayload(options: DownloadOptions): Promise<{ resum
     const url = options.urls[attempt % options.urls.length]!;
     try {
       const response = await fetch(url, { headers: have > 0 ? { range: `bytes=${have}-` } : {}, signal: AbortSignal.timeout(options.timeoutMs ?? 10 * 60_000) });
+      // 416 to a resume: the server has no more bytes than we do, the size check below decides.
+      if (response.status === 416 && have > 0) {
+        await response.body?.cancel();
+        break;
+      }
       if (response.status !== 200 && response.status !== 206) {
         await response.body?.cancel();
         lastError = `HTTP ${response.status} from ${url}`;
@@ -70,7 +107,10 @@ export async function downloadPayload(options: DownloadOptions): Promise<{ resum
           yield chunk;
         }
       };
-      await pipeline(Readable.fromWeb(response.body as import('node:stream/web').ReadableStream<Uint8Array>), counted, createWriteStream(options.file, { flags: append ? 'a' : 'w' }));
+      const body = Readable.fromWeb(response.body as import('node:stream/web').ReadableStream<Uint8Array>);
+      const sink = createWriteStream(options.file, { flags: append ? 'a' : 'w' });
+      if (options.maxBytesPerSecond) await pipeline(body, throttle(options.maxBytesPerSecond), counted, sink);
+      else await pipeline(body, counted, sink);
     } catch (error) {
       lastError = (error as Error).message;
     }

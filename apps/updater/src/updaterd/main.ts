@@ -1,7 +1,10 @@
 // updaterd: the updater of one machine. `updaterd boot` is the boot selector, `updaterd mark-good`
-// marks the booted slot successful, plain `updaterd` runs the daemon.
+// marks the booted slot successful, `updaterd install` puts a bundle into a slot by hand, plain
+// `updaterd` runs the daemon.
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { isSlotName, loadBootRecord, otherSlot, readBootedSlot } from '@minicore/boot-record';
 import { loadConfigOrExit } from '@minicore/config';
 import { exitOnSignals } from '@minicore/http';
 import { createLogger } from '@minicore/log';
@@ -13,7 +16,11 @@ import { parseRebootWindow } from '../locksmith/reboot-window.js';
 import { parseDuration } from '../updatectl/duration.js';
 import { UpdateAgent } from './agent.js';
 import { currentBootId, describeRecord, runBootSelector } from './boot.js';
-import { bootConfig, daemonConfig, markGoodConfig } from './config.js';
+import { bootConfig, daemonConfig, installConfig, markGoodConfig } from './config.js';
+import { UpdateFailure } from './download.js';
+import { installIntoSlot } from './install.js';
+import { parseByteRate } from './byte-rate.js';
+import { priorityPrefix } from './low-priority.js';
 import { publishAgentOnDbus, type PublishedAgent } from './dbus-service.js';
 import { HealthyMarker, markBootedSlotGood, urlsHealthy } from './mark-good.js';
 import { chooseRebootAction } from './reboot-action.js';
@@ -29,11 +36,24 @@ function fail(program: string, error: unknown): never {
 if (subcommand === 'boot') {
   const config = loadConfigOrExit(bootConfig, rest);
   try {
-    const result = await runBootSelector(config.slotsDir, config.bootId || (await currentBootId()));
+    const result = await runBootSelector(config.slotsDir, config.bootId || (await currentBootId()), new Date(), config.currentLink);
     process.stdout.write(`${JSON.stringify(result)}\n`);
     process.stderr.write(`updaterd boot: slot ${result.slot}${result.trial ? ' (on trial)' : ''}; ${describeRecord(result.record)}\n`);
   } catch (error) {
     fail('updaterd boot', error);
+  }
+} else if (subcommand === 'install') {
+  const config = loadConfigOrExit(installConfig, rest);
+  try {
+    const booted = (await readBootedSlot(config.slotsDir))?.slot;
+    const slot = isSlotName(config.slot) ? config.slot : booted ? otherSlot(booted) : 'A';
+    if (slot === booted && !config.force) throw new Error(`slot ${slot} is the booted slot: install into ${otherSlot(slot)}, or stop the machine's daemons and pass --force`);
+    const result = await installIntoSlot({ slotsDir: config.slotsDir, bundle: config.bundle, publicKey: await loadPublicKey(config.trustedKey), slot, mark: config.trial ? 'trial' : 'good' });
+    const record = (await loadBootRecord(config.slotsDir)).record;
+    process.stdout.write(`${JSON.stringify({ slot: result.slot, version: result.manifest.version, files: result.manifest.files.length, record })}\n`);
+  } catch (error) {
+    const code = error instanceof UpdateFailure ? ` (error code ${error.errorCode})` : '';
+    fail('updaterd install', new Error(`${(error as Error).message}${code}`));
   }
 } else if (subcommand === 'mark-good') {
   const config = loadConfigOrExit(markGoodConfig, rest);
@@ -48,7 +68,9 @@ if (subcommand === 'boot') {
   const config = loadConfigOrExit(daemonConfig);
   const logger = createLogger({ name: 'updaterd' });
   let window;
+  let maxBytesPerSecond: number | undefined;
   try {
+    maxBytesPerSecond = parseByteRate(config.maxDownloadRate || '0');
     const length = config.rebootWindowLength ? parseDuration(config.rebootWindowLength) : undefined;
     if (config.rebootWindowLength && length === undefined) throw new Error(`invalid --reboot-window-length "${config.rebootWindowLength}": expected a duration such as 1h30m`);
     window = parseRebootWindow(config.rebootWindowStart, length);
@@ -76,6 +98,8 @@ if (subcommand === 'boot') {
       trustedKey: await loadPublicKey(config.trustedKey),
       fallbackVersion: config.version,
       logger,
+      ...(maxBytesPerSecond ? { maxBytesPerSecond } : {}),
+      ...(config.installPriority === 'idle' ? { worker: { script: fileURLToPath(new URL('./install-worker.js', import.meta.url)), prefix: priorityPrefix('idle') } } : {}),
     });
   }
   const kv = new KvClient({ endpoints: config.kvEndpoints });

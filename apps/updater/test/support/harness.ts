@@ -1,3 +1,4 @@
+import { randomBytes as random } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -9,6 +10,8 @@ export const bins = {
   updateServer: path.join(appDir, 'bin/update-server.js'),
   updatectl: path.join(appDir, 'bin/updatectl.js'),
   updaterd: path.join(appDir, 'bin/updaterd.js'),
+  /** updaterd's install worker (built). */
+  installWorker: path.join(appDir, 'dist/updaterd/install-worker.js'),
 };
 
 /** Bins run and daemons started the same way as every Minicore app's tests. */
@@ -57,6 +60,10 @@ export class UpdateServerProcess extends DaemonProcess {
   }
 }
 
+function noise(bytes: number): string {
+  return random(Math.ceil(bytes * 0.75)).toString('base64').slice(0, bytes);
+}
+
 /** A temp folder with a release key and helpers to make small signed bundles. */
 export class ReleaseWorkspace {
   dir = '';
@@ -68,13 +75,15 @@ export class ReleaseWorkspace {
     await writeReleaseKeyPair(this.key);
   }
 
-  async bundle(version: string, extraBytes = 0): Promise<string> {
+  /** A small signed release; `extraBytes` of padding (compresses to little), `randomBytes` of noise (does not). */
+  async bundle(version: string, extraBytes = 0, randomBytes = 0): Promise<string> {
     const root = path.join(this.dir, `tree-${version}`);
     const files: Record<string, string> = {
       'package.json': JSON.stringify({ name: 'minicore', version }),
       'apps/kv/dist/kvd/main.js': `console.log("kvd ${version}");\n`,
       'apps/kv/bin/kvd.js': '#!/usr/bin/env node\nimport("../dist/kvd/main.js");\n',
       'libs/log/dist/index.js': `export const version = "${version}";\n${'// padding\n'.repeat(extraBytes / 11)}`,
+      ...(randomBytes > 0 ? { 'libs/log/dist/noise.txt': noise(randomBytes) } : {}),
     };
     for (const [relative, content] of Object.entries(files)) {
       await mkdir(path.dirname(path.join(root, relative)), { recursive: true });
