@@ -44,6 +44,8 @@ export interface UnitBackend {
   status(name: string): BackendUnitStatus | undefined;
   /** The last `lines` lines of the unit's log. */
   journal(name: string, lines: number): Promise<string[]>;
+  /** The last `lines` lines, then each new line as it is logged, until `signal` aborts (`journal -f`); absent if the backend cannot follow. */
+  followJournal?(name: string, lines: number, signal: AbortSignal): AsyncIterable<string>;
   onChange(listener: (name: string) => void): void;
   /** Stops supervising (timers, watchers) but leaves units running. */
   close(): Promise<void>;

@@ -1,6 +1,7 @@
+import { Readable } from 'node:stream';
 import { Type, type HttpServer } from '@minicore/http';
 import type { UnitBackend } from '../agent/backend.js';
-import { UnitNotFound } from './errors.js';
+import { BadRequest, UnitNotFound } from './errors.js';
 
 /**
  * Minicore's own per-machine endpoints (not fleet's): what `schedctl status` and `journal` read from
@@ -13,8 +14,26 @@ export function installAgentRoutes(app: HttpServer, options: { backend: UnitBack
     if (!status) throw UnitNotFound();
     return { machineID: options.machineId, backend: options.backend.kind, ...status };
   });
-  app.get('/minicore/v1/units/:name/journal', { schema: { params, querystring: Type.Object({ lines: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })) }) } }, async (request) => {
-    if (!options.backend.status(request.params.name)) throw UnitNotFound();
-    return { machineID: options.machineId, lines: await options.backend.journal(request.params.name, request.query.lines ?? 10) };
+  const journalQuery = Type.Object({
+    lines: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })),
+    follow: Type.Optional(Type.Boolean()),
+  });
+  app.get('/minicore/v1/units/:name/journal', { schema: { params, querystring: journalQuery } }, async (request, reply) => {
+    const { name } = request.params;
+    if (!options.backend.status(name)) throw UnitNotFound();
+    const lines = request.query.lines ?? 10;
+    if (!request.query.follow) return { machineID: options.machineId, lines: await options.backend.journal(name, lines) };
+    const follow = options.backend.followJournal?.bind(options.backend);
+    if (!follow) throw BadRequest(`the ${options.backend.kind} backend cannot follow a journal`);
+    // `journal -f`: plain text, one line per log line, for as long as the client stays.
+    const stop = new AbortController();
+    request.raw.once('close', () => stop.abort());
+    reply.raw.once('close', () => stop.abort());
+    const body = Readable.from(
+      (async function* () {
+        for await (const line of follow(name, lines, stop.signal)) yield `${line}\n`;
+      })(),
+    );
+    return reply.type('text/plain; charset=utf-8').send(body);
   });
 }

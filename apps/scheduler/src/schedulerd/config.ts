@@ -1,5 +1,6 @@
 import { boolean, defineConfig, duration, integer, keyValues, oneOf, string, urlList, type ConfigOf } from '@minicore/config';
 import { defaultKeyPrefix } from '@minicore/fleet-api';
+import { unitBackendChoices } from './unit-backend.js';
 
 export const schedulerdConfig = defineConfig({
   program: 'schedulerd',
@@ -14,7 +15,7 @@ export const schedulerdConfig = defineConfig({
     metadata: keyValues({ description: 'Machine metadata for MachineMetadata= constraints, e.g. region=eu,disk=ssd', default: {} }),
     publicIp: string({ description: "The address other machines and people reach this one at (default: the first non-loopback IPv4, else 127.0.0.1)", default: '' }),
     apiListen: string({ description: "Address of fleet's HTTP API (HOST:PORT or a unix socket path)", default: '127.0.0.1:4002' }),
-    unitBackend: oneOf(['exec'] as const, { description: 'How units run: exec (supervised processes); systemd comes later', default: 'exec' }),
+    unitBackend: oneOf(unitBackendChoices, { description: 'How units run: systemd (over D-Bus; needs systemd as init, and root), exec (supervised processes), or auto: systemd when /run/systemd/system exists and the system bus answers, else exec', default: 'auto' }),
     dataDir: string({ description: 'Where schedulerd keeps its machine id, unit files, pid files and logs', default: 'schedulerd.data' }),
     keyPrefix: string({ description: 'kv prefix of the scheduler keys', default: defaultKeyPrefix }),
     agentTtl: duration({ description: "How long the machine's presence and unit states live without a heartbeat (fleet's agent_ttl)", default: 30_000 }),

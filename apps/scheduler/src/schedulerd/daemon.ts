@@ -4,17 +4,19 @@ import { KvClient } from '@minicore/kv-client';
 import type { Logger } from '@minicore/log';
 import { Agent } from '../agent/agent.js';
 import type { UnitBackend } from '../agent/backend.js';
-import { ExecBackend } from '../agent/exec-backend.js';
 import { installAgentRoutes } from '../api/agent-routes.js';
 import { createApiServer } from '../api/server.js';
 import { Engine } from '../engine/engine.js';
 import { Registry } from '../registry/registry.js';
+import { createUnitBackend, type UnitBackendChoice } from './unit-backend.js';
 
 export interface SchedulerDaemonOptions {
   kvEndpoints: string[];
   keyPrefix: string;
   machine: MachineRecord;
   dataDir: string;
+  /** Default exec: programmatic callers (tests, benchmarks) simulate machines; main passes the flag (default auto). */
+  unitBackend?: UnitBackendChoice;
   agentTtlMs: number;
   agentIntervalMs: number;
   engineIntervalMs: number;
@@ -37,7 +39,7 @@ export async function createSchedulerDaemon(options: SchedulerDaemonOptions): Pr
   const { logger } = options;
   const kv = new KvClient({ endpoints: options.kvEndpoints });
   const registry = new Registry(kv, options.keyPrefix);
-  const backend = new ExecBackend({ dataDir: options.dataDir, logger });
+  const backend = await createUnitBackend(options.unitBackend ?? 'exec', { dataDir: options.dataDir, logger });
   await backend.init();
   const agent = new Agent({ registry, backend, machine: options.machine, ttl: Math.max(1, Math.round(options.agentTtlMs / 1000)), intervalMs: options.agentIntervalMs, logger });
   const engine = options.disableEngine ? undefined : new Engine({ registry, machineId: options.machine.ID, intervalMs: options.engineIntervalMs, logger });

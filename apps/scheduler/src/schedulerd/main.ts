@@ -19,6 +19,7 @@ try {
     keyPrefix: config.keyPrefix,
     machine: { ID: machineId, PublicIP: config.publicIp || defaultPublicIp(), Metadata: config.metadata, Capabilities: null, Version: '0.1.0' },
     dataDir,
+    unitBackend: config.unitBackend,
     agentTtlMs: config.agentTtl,
     agentIntervalMs: config.agentReconcileInterval,
     engineIntervalMs: config.engineReconcileInterval,
@@ -28,7 +29,7 @@ try {
   });
   const url = await listen(daemon.app, address);
   exitOnSignals({ logger, close: () => daemon.close() });
-  logger.info({ url, dataDir, backend: config.unitBackend, kv: config.kvEndpoints }, 'schedulerd ready');
+  logger.info({ url, dataDir, backend: daemon.backend.kind, kv: config.kvEndpoints }, 'schedulerd ready');
 } catch (error) {
   logger.fatal({ err: error }, 'schedulerd could not start');
   process.stderr.write(`schedulerd: ${(error as Error).message}\n`);
