@@ -10,6 +10,7 @@ export interface ClusterMachine {
   address: string;
   kvUrl: string;
   runnerUrl: string;
+  schedulerUrl: string;
 }
 
 /** The cluster the suite runs against (MINICORE_E2E_CLUSTER), and what it can do to its machines. */
@@ -43,7 +44,13 @@ function machineCount(): number {
 function machinesAt(addressOf: (i: number) => string): ClusterMachine[] {
   return Array.from({ length: machineCount() }, (_, index) => {
     const address = addressOf(index + 1);
-    return { name: `core-${index + 1}`, address, kvUrl: `http://${address}:2379`, runnerUrl: `http://${address}:4003` };
+    return {
+      name: `core-${index + 1}`,
+      address,
+      kvUrl: `http://${address}:2379`,
+      runnerUrl: `http://${address}:4003`,
+      schedulerUrl: `http://${address}:4002`,
+    };
   });
 }
 
