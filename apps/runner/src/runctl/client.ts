@@ -1,7 +1,9 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
 import { OperationError } from '@minicore/cli';
-import { FrameDecoder, type OutputFrame } from '../api/index.js';
+// frames.js, not index.js: the index also loads the API schemas and error catalogue, and with them
+// fastify (@minicore/http), which runctl does not need and which would double its start-up time.
+import { FrameDecoder, type OutputFrame } from '../api/frames.js';
 
 interface ErrorBody {
   error?: { code?: string; message?: string };

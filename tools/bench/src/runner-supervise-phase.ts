@@ -1,0 +1,181 @@
+import { sleep } from './http-client.js';
+import type { RunnerBenchOptions } from './runner-args.js';
+import { clockTicksPerSecond, cpuTicksOf, memoryOf, nowMs, runnerdRequest, type BenchRunnerd } from './runner-daemon.js';
+import type { BenchEngine } from './runner-docker.js';
+import type { SuperviseResults } from './runner-report.js';
+import { percentile } from './percentiles.js';
+
+export interface SupervisePhaseContext {
+  engine: BenchEngine;
+  runnerd: BenchRunnerd;
+  machineId: string;
+  labels: Record<string, string>;
+  runLabel: string;
+  aborted: () => boolean;
+  progress: (text: string) => void;
+}
+
+const RESTART_TIMEOUT_MS = 10_000;
+const IDLE_WINDOW_MS = 10_000;
+const CREATE_PARALLEL = 4;
+
+/** Waits for the `die` and the following `start` of containers, from the engine's event stream. */
+class RestartWatch {
+  readonly #die = new Map<string, number>();
+  readonly #waiters = new Map<string, (restart: { dieAt: number; startAt: number; seenAt: number }) => void>();
+
+  handle(event: { action: string; id: string; atMs: number }): void {
+    if (event.action === 'die') this.#die.set(event.id, event.atMs);
+    if (event.action !== 'start') return;
+    const dieAt = this.#die.get(event.id);
+    const waiter = this.#waiters.get(event.id);
+    if (dieAt === undefined || !waiter) return;
+    this.#waiters.delete(event.id);
+    this.#die.delete(event.id);
+    waiter({ dieAt, startAt: event.atMs, seenAt: nowMs() });
+  }
+
+  /** Resolves with the restart of `id` after the death that is about to be caused, or undefined after the timeout. */
+  expect(id: string): Promise<{ dieAt: number; startAt: number; seenAt: number } | undefined> {
+    this.#die.delete(id);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.#waiters.delete(id);
+        resolve(undefined);
+      }, RESTART_TIMEOUT_MS);
+      this.#waiters.set(id, (restart) => {
+        clearTimeout(timer);
+        resolve(restart);
+      });
+    });
+  }
+}
+
+/**
+ * One runnerd with `containers` containers under --restart always: its memory with none and with
+ * all of them, its CPU while nothing happens (event-driven supervision costs nothing then), and the
+ * time from a container's death (SIGKILL through the engine, as `docker kill`) to its restart.
+ */
+export async function measureSupervision(context: SupervisePhaseContext, options: RunnerBenchOptions): Promise<SuperviseResults> {
+  const { engine, runnerd, progress } = context;
+  const n = options.containers;
+  const results: SuperviseResults = {
+    containers: n,
+    createMs: undefined,
+    rssIdleKb: undefined,
+    rssSupervisingKb: undefined,
+    rssAfterKb: undefined,
+    rssPeakKb: undefined,
+    idleCpuPercent: undefined,
+    idleWindowMs: IDLE_WINDOW_MS,
+    listMs: undefined,
+    deathToRestart: [],
+    killToRestart: [],
+    burst: 0,
+    burstDeathToRestart: [],
+    notRestarted: 0,
+    errors: [],
+  };
+  await sleep(1000);
+  results.rssIdleKb = memoryOf(runnerd.pid).rssKb;
+
+  progress(`supervision: creating ${n} containers through runnerd (--restart always)`);
+  const ids: string[] = new Array<string>(n);
+  const createStart = nowMs();
+  let next = 0;
+  const creator = async () => {
+    while (next < n && !context.aborted()) {
+      const index = next++;
+      const answer = await runnerdRequest(runnerd.url, 'POST', '/v1/containers', {
+        image: options.image,
+        name: `${context.machineId}-${String(index).padStart(3, '0')}`,
+        command: ['sleep', '86400'],
+        labels: context.labels,
+        restart: { name: 'always', maxRetries: 0 },
+      });
+      if (answer.status !== 201) throw new Error(`creating container ${index}: runnerd answered ${answer.status}: ${JSON.stringify(answer.json).slice(0, 300)}`);
+      ids[index] = (answer.json as { id: string }).id;
+      if ((index + 1) % 50 === 0) progress(`supervision: ${index + 1}/${n} created`);
+    }
+  };
+  await Promise.all(Array.from({ length: CREATE_PARALLEL }, creator));
+  if (context.aborted()) return results;
+  results.createMs = nowMs() - createStart;
+
+  const running = await waitForRunning(engine, context.runLabel, n);
+  if (running < n) results.errors.push(`only ${running} of ${n} containers were running after 60 s`);
+  await sleep(3000);
+  results.rssSupervisingKb = memoryOf(runnerd.pid).rssKb;
+
+  progress(`supervision: runnerd's CPU over ${IDLE_WINDOW_MS / 1000} s with ${n} containers and nothing happening`);
+  const ticksBefore = cpuTicksOf(runnerd.pid);
+  const windowStart = nowMs();
+  await sleep(IDLE_WINDOW_MS);
+  const ticksAfter = cpuTicksOf(runnerd.pid);
+  if (ticksBefore !== undefined && ticksAfter !== undefined) {
+    results.idleCpuPercent = (((ticksAfter - ticksBefore) / clockTicksPerSecond()) * 1000 * 100) / (nowMs() - windowStart);
+  }
+
+  const listTimes: number[] = [];
+  for (let i = 0; i < 3; i += 1) {
+    const at = nowMs();
+    const answer = await runnerdRequest(runnerd.url, 'GET', '/v1/containers?all=true');
+    listTimes.push(nowMs() - at);
+    const listed = (answer.json as { containers?: unknown[] }).containers?.length;
+    if (listed !== n) results.errors.push(`runnerd listed ${listed} containers, expected ${n}`);
+  }
+  results.listMs = percentile(listTimes, 50);
+
+  const watch = new RestartWatch();
+  const events = await engine.events(context.runLabel, (event) => watch.handle(event));
+  try {
+    progress(`supervision: killing ${options.deaths} containers one at a time`);
+    for (let i = 0; i < options.deaths && !context.aborted(); i += 1) {
+      const id = ids[i] as string;
+      const restarted = watch.expect(id);
+      const killedAt = nowMs();
+      await engine.kill(id);
+      const restart = await restarted;
+      if (!restart) {
+        results.notRestarted += 1;
+        continue;
+      }
+      results.deathToRestart.push(restart.startAt - restart.dieAt);
+      results.killToRestart.push(restart.seenAt - killedAt);
+    }
+
+    // A burst takes containers not killed yet (a container killed again soon after a restart waits a longer backoff).
+    const burst = Math.min(options.burst, n - options.deaths);
+    results.burst = burst;
+    if (burst > 0 && !context.aborted()) {
+      progress(`supervision: killing ${burst} containers at once`);
+      const victims = ids.slice(options.deaths, options.deaths + burst);
+      const restarts = victims.map((id) => watch.expect(id));
+      await Promise.all(victims.map((id) => engine.kill(id)));
+      for (const restart of await Promise.all(restarts)) {
+        if (restart) results.burstDeathToRestart.push(restart.startAt - restart.dieAt);
+        else results.notRestarted += 1;
+      }
+    } else if (options.burst > 0) {
+      results.errors.push(`no burst: all ${n} containers were used for the sequential deaths`);
+    }
+  } finally {
+    events.close();
+  }
+  await sleep(1000);
+  const after = memoryOf(runnerd.pid);
+  results.rssAfterKb = after.rssKb;
+  results.rssPeakKb = after.peakKb;
+  return results;
+}
+
+async function waitForRunning(engine: BenchEngine, label: string, want: number): Promise<number> {
+  const deadline = Date.now() + 60_000;
+  let running = 0;
+  while (Date.now() < deadline) {
+    running = (await engine.containersLabelled(label, true)).length;
+    if (running >= want) return running;
+    await sleep(500);
+  }
+  return running;
+}
