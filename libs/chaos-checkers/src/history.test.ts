@@ -28,9 +28,11 @@ describe('interpretAnswer', () => {
     expect(interpretAnswer({ op: 'read', key: 'k' }, 500, { errorCode: 300 }).kind).toBe('none');
   });
 
-  it('says a refused connection or a failed read had no effect, and anything else may have', () => {
+  it('says a failed connect or a failed read had no effect, and anything else may have', () => {
     expect(interpretTransportError({ op: 'write', key: 'k', value: 'v' }, 'ECONNREFUSED', 'TypeError').kind).toBe('none');
     expect(interpretTransportError({ op: 'write', key: 'k', value: 'v' }, undefined, 'TimeoutError')).toEqual({ kind: 'unknown', reason: 'TimeoutError' });
     expect(interpretTransportError({ op: 'read', key: 'k' }, 'ECONNRESET', 'TypeError').kind).toBe('none');
+    expect(interpretTransportError({ op: 'cas', key: 'k', expected: 'a', value: 'b' }, 'EHOSTUNREACH', 'TypeError').kind).toBe('none');
+    expect(interpretTransportError({ op: 'cas', key: 'k', expected: 'a', value: 'b' }, 'ECONNRESET', 'TypeError').kind).toBe('unknown');
   });
 });

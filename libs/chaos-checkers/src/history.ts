@@ -62,8 +62,11 @@ export function interpretAnswer(input: EtcdInput, status: number, body: EtcdBody
   return { kind: 'unknown', reason: `${status} errorCode ${code}` };
 }
 
-/** A transport error (no HTTP answer): only a refused connection, or any failed read, surely had no effect. */
+/** Errors of the connect phase: the request never left this host. */
+const NOT_SENT = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
+
+/** A transport error (no HTTP answer): only a failed connect, or any failed read, surely had no effect. */
 export function interpretTransportError(input: EtcdInput, code: string | undefined, name: string): Answer {
-  if (code === 'ECONNREFUSED' || input.op === 'read') return { kind: 'none', reason: code ?? name };
+  if ((code !== undefined && NOT_SENT.has(code)) || input.op === 'read') return { kind: 'none', reason: code ?? name };
   return { kind: 'unknown', reason: code ?? name };
 }

@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# `npm run chaos -- --duration 120s --seed N [--machines 5] [--output DIR]`: the fault-injection
+# runner (e2e/chaos, see its README). Builds the apps the machines run, boots the chaos cluster (a
+# second vagrant cluster: subnet 10.78.0, state in vagrant/.vagrant-chaos, beside the demo one) unless
+# it is already up, runs e2e/chaos/src/main.ts against it, and destroys the cluster it booted at the end
+# (also on failure or Ctrl-C). MINICORE_CHAOS_KEEP=1 leaves it up for the next run (much faster).
+# The exit code is the runner's: 0 when every checker passed, 1 when one failed, 2 when the run broke.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+root=$(pwd)
+
+machines=5
+args=("$@")
+for ((i = 0; i < ${#args[@]}; i++)); do
+  case "${args[$i]}" in
+    --machines) machines="${args[$((i + 1))]:-5}" ;;
+    --machines=*) machines="${args[$i]#--machines=}" ;;
+    --help|-h) exec node --conditions=development --import tsx e2e/chaos/src/main.ts --help ;;
+  esac
+done
+export MINICORE_SUBNET=${MINICORE_CHAOS_SUBNET:-10.78.0}
+export VAGRANT_DOTFILE_PATH="$root/vagrant/.vagrant-chaos"
+export MINICORE_MACHINES=$machines
+export MINICORE_E2E_CLUSTER=vagrant
+
+child=0
+booted=0
+destroyed=0
+destroy() {
+  [ "$booted" = 1 ] && [ "$destroyed" = 0 ] || return 0
+  destroyed=1
+  if [ "${MINICORE_CHAOS_KEEP:-0}" = 1 ]; then echo "chaos: MINICORE_CHAOS_KEEP=1: the chaos cluster stays up"; return 0; fi
+  echo "chaos: destroying the chaos cluster"
+  (cd vagrant && vagrant destroy -f >/tmp/minicore-chaos-destroy.log 2>&1) || { cat /tmp/minicore-chaos-destroy.log; echo "chaos: vagrant destroy failed"; }
+}
+on_signal() {
+  echo "chaos: interrupted"
+  # The runner heals every fault when it gets SIGTERM-free exit paths; give it a moment, then stop it.
+  [ "$child" != 0 ] && kill -TERM "$child" 2>/dev/null && wait "$child" 2>/dev/null
+  destroy; exit 130
+}
+trap on_signal INT TERM
+trap destroy EXIT
+run() { "$@" & child=$!; wait "$child"; local code=$?; child=0; return "$code"; }
+
+bash tools/scripts/ensure-installed.sh || exit 2
+source tools/scripts/nx-env.sh
+started=$(date +%s)
+run npx nx run-many -t build -p @minicore/kv @minicore/runner --output-style=static >/tmp/minicore-chaos-build.log 2>&1 || { cat /tmp/minicore-chaos-build.log; echo "chaos: build failed"; exit 2; }
+
+up=1
+for i in $(seq 1 "$machines"); do
+  id_file="$VAGRANT_DOTFILE_PATH/machines/core-$i/docker/id"
+  [ -f "$id_file" ] && [ "$(docker inspect -f '{{.State.Running}}' "$(cat "$id_file")" 2>/dev/null)" = true ] || up=0
+done
+if [ "$up" = 0 ]; then
+  command -v vagrant >/dev/null || { echo "chaos: vagrant is not installed (bash tools/ci/apt-install.sh vagrant debootstrap)"; exit 2; }
+  run bash tools/scripts/node-image.sh || { echo "chaos: node image build failed"; exit 2; }
+  echo "chaos: booting the chaos cluster ($machines machines on $MINICORE_SUBNET.0/24)"
+  booted=1
+  run env -C vagrant vagrant up --provider=docker --provision >/tmp/minicore-chaos-up.log 2>&1 || { tail -40 /tmp/minicore-chaos-up.log; echo "chaos: vagrant up failed"; exit 2; }
+  echo "chaos: cluster up after $(( $(date +%s) - started )) s"
+else
+  echo "chaos: running against the chaos cluster already up ($VAGRANT_DOTFILE_PATH)"
+fi
+
+run node --conditions=development --import tsx e2e/chaos/src/main.ts "$@"
+status=$?
+destroy
+echo "chaos: $(( $(date +%s) - started )) s in all (exit $status)"
+exit "$status"
