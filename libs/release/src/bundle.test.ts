@@ -1,5 +1,5 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
-import { chmod, mkdir, mkdtemp, readFile, rm, stat, symlink, truncate, writeFile } from 'node:fs/promises';
+import { chmod, link, mkdir, mkdtemp, readFile, rm, stat, symlink, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { create } from 'tar';
@@ -103,6 +103,30 @@ describe('a good bundle', () => {
     for (const [relative, content] of Object.entries(tree)) expect(await readFile(path.join(into, relative), 'utf8')).toBe(content);
     expect((await stat(path.join(into, 'apps/kv/bin/kvd.js'))).mode & 0o777).toBe(0o755);
     await verifyTree(into, manifest);
+  });
+
+  it('unpacks every byte of files big and small, and of hard-linked copies (as npm packages have)', async () => {
+    // A regression: after a file bigger than the write buffer, the parser queues the next entry with
+    // its first block already read; that block reached the hash but not the file.
+    const many = path.join(work, 'many');
+    const names: string[] = [];
+    for (let i = 0; i < 40; i++) {
+      const name = `dist/f${String(i).padStart(3, '0')}.js`;
+      const size = i % 3 === 0 ? 17_000 + i * 13 : 1500 + i * 31;
+      let text = '';
+      for (let k = 0; text.length < size; k++) text += `export const v${k} = ${(k * 7919) % 1000};\n`;
+      await mkdir(path.dirname(path.join(many, name)), { recursive: true });
+      await writeFile(path.join(many, name), text.slice(0, size));
+      names.push(name);
+    }
+    await link(path.join(many, names[5]!), path.join(many, 'dist/linked.js'));
+    names.push('dist/linked.js');
+    const out = path.join(work, 'many.mcr');
+    const info = await createBundle({ root: many, files: names, version: '1.0.0', privateKey, out });
+    const into = path.join(work, 'slot-many');
+    await readBundle(out, { publicKey, extractTo: into });
+    await verifyTree(into, info.manifest);
+    expect(await readFile(path.join(into, 'dist/linked.js'))).toEqual(await readFile(path.join(many, names[5]!)));
   });
 
   it('is reproducible: the same tree, version, time and key give the same manifest bytes', async () => {

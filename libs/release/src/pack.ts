@@ -42,6 +42,16 @@ export async function describeFile(file: string): Promise<{ size: number; sha256
 }
 
 /**
+ * tar writes a file whose inode it has packed before as a hard link; a bundle holds plain files
+ * only (npm packages do contain hard-linked copies), so every file goes in with its bytes.
+ */
+class NoHardLinks extends Map<`${number}:${number}`, string> {
+  override get(): undefined {
+    return undefined;
+  }
+}
+
+/**
  * Packs files into a signed bundle: a gzipped tar whose first entry is the manifest (version,
  * build time, size + sha256 + mode of every file), second the ed25519 signature of the manifest's
  * exact bytes, then the files under `files/`. The finished bundle is read back and verified
@@ -71,7 +81,7 @@ export async function createBundle(options: CreateBundleOptions): Promise<Bundle
     // The files are packed through a link to the root so that they land under files/ without a copy.
     await symlink(path.resolve(options.root), path.join(staging, FILES_PREFIX.slice(0, -1)));
     await create(
-      { gzip: true, file: partial, cwd: staging, portable: true, noDirRecurse: true, mtime: buildTime },
+      { gzip: true, file: partial, cwd: staging, portable: true, noDirRecurse: true, mtime: buildTime, linkCache: new NoHardLinks() },
       [MANIFEST_ENTRY, SIGNATURE_ENTRY, ...files.map((file) => `${FILES_PREFIX}${file.path}`)],
     );
     await readBundle(partial, { publicKey: createPublicKey(options.privateKey) });

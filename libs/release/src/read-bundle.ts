@@ -85,14 +85,14 @@ export async function readBundle(source: string | Readable, options: ReadBundleO
     seen.add(relative);
     const hash = createHash('sha256');
     let size = 0;
-    entry.on('data', (chunk: Buffer) => {
-      hash.update(chunk);
-      size += chunk.length;
-    });
     const check = () => {
       if (size !== expected.size || hash.digest('hex') !== expected.sha256) throw FileHashMismatch(relative);
     };
     if (!options.extractTo) {
+      entry.on('data', (chunk: Buffer) => {
+        hash.update(chunk);
+        size += chunk.length;
+      });
       entry.on('end', () => {
         try {
           check();
@@ -100,7 +100,6 @@ export async function readBundle(source: string | Readable, options: ReadBundleO
           fail(error);
         }
       });
-      entry.resume();
       return;
     }
     const target = path.join(options.extractTo, ...relative.split('/'));
@@ -124,9 +123,20 @@ export async function readBundle(source: string | Readable, options: ReadBundleO
         }
       }
     });
+    // One listener feeds both the hash and the file. (A tar entry starts flowing, and may hand out
+    // its first block, as soon as it has any 'data' listener: a separate pipe() attached after the
+    // hash listener would miss that block, and the file would lose its first 512 bytes.)
+    entry.on('data', (chunk: Buffer) => {
+      hash.update(chunk);
+      size += chunk.length;
+      if (!out.write(chunk)) {
+        entry.pause();
+        out.once('drain', () => entry.resume());
+      }
+    });
+    entry.on('end', () => out.end());
     written.catch(fail);
     pending.push(written);
-    entry.pipe(out);
   };
 
   parser.on('entry', (entry: ReadEntry) => {

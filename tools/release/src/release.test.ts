@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -26,17 +26,33 @@ beforeAll(async () => {
   root = path.join(work, 'tree');
   await put('package.json', '{}');
   await put('package-lock.json', '{}');
-  await put('apps/kv/package.json', '{}');
+  await put('apps/kv/package.json', JSON.stringify({ dependencies: { '@minicore/log': '*', 'dep-a': '1', '@types/x': '1' }, optionalDependencies: { 'other-platform': '1' } }));
   await put('apps/kv/bin/kvd.js', 'import("../dist/kvd/main.js")');
   await put('apps/kv/dist/kvd/main.js', 'console.log(1)');
+  await put('apps/kv/dist/kvd/main.d.ts', 'export {}');
+  await put('apps/kv/dist/kvd/main.js.map', '{}');
   await put('apps/kv/dist/tsconfig.app.tsbuildinfo', '{}');
   await put('apps/kv/src/kvd/main.ts', 'source is not shipped');
-  await put('apps/kv/node_modules/x/index.js', 'not shipped');
-  await put('libs/log/package.json', '{}');
+  await put('apps/kv/node_modules/.vite/cache.json', 'not shipped');
+  await put('libs/log/package.json', JSON.stringify({ dependencies: { 'dep-b': '1' } }));
   await put('libs/log/dist/index.js', 'export {}');
+  await put('libs/log/src/index.ts', 'source is not shipped');
   await put('libs/raft/package.json', '{}');
+  await put('libs/raft/dist/index.js', 'not needed by any app');
   await put('tools/bench/package.json', '{}');
   await put('README.md', 'not shipped');
+  await mkdir(path.join(root, 'node_modules/@minicore'), { recursive: true });
+  await symlink('../../libs/log', path.join(root, 'node_modules/@minicore/log'));
+  await put('node_modules/dep-a/package.json', JSON.stringify({ dependencies: { 'dep-c': '1' } }));
+  await put('node_modules/dep-a/index.js', 'a');
+  await put('node_modules/dep-a/index.d.ts', 'types are not shipped');
+  await put('node_modules/dep-a/node_modules/dep-c/package.json', '{}');
+  await put('node_modules/dep-a/node_modules/dep-c/index.js', 'c');
+  await put('node_modules/dep-a/node_modules/.bin/tool', 'not shipped');
+  await put('node_modules/dep-b/package.json', '{}');
+  await put('node_modules/dep-b/lib/b.js', 'b');
+  await put('node_modules/unused/package.json', '{}');
+  await put('node_modules/@types/x/package.json', '{}');
   await writeReleaseKeyPair(path.join(work, 'key'));
 });
 
@@ -45,19 +61,41 @@ afterAll(async () => {
 });
 
 describe('npm run release', () => {
-  it('collects built code, launchers and package files only', async () => {
+  it('collects each app with the libs and npm packages it loads at run time, nothing else', async () => {
     expect(await collectReleaseFiles(root)).toEqual({
-      files: ['apps/kv/bin/kvd.js', 'apps/kv/dist/kvd/main.js', 'apps/kv/package.json', 'libs/log/dist/index.js', 'libs/log/package.json', 'libs/raft/package.json', 'package-lock.json', 'package.json'],
-      builtProjects: ['apps/kv', 'libs/log'],
-      unbuiltProjects: ['libs/raft'],
+      files: [
+        'apps/kv/bin/kvd.js',
+        'apps/kv/dist/kvd/main.js',
+        'apps/kv/package.json',
+        'node_modules/@minicore/log/dist/index.js',
+        'node_modules/@minicore/log/package.json',
+        'node_modules/dep-a/index.js',
+        'node_modules/dep-a/node_modules/dep-c/index.js',
+        'node_modules/dep-a/node_modules/dep-c/package.json',
+        'node_modules/dep-a/package.json',
+        'node_modules/dep-b/lib/b.js',
+        'node_modules/dep-b/package.json',
+        'package-lock.json',
+        'package.json',
+      ],
+      builtProjects: ['apps/kv'],
+      unbuiltProjects: [],
+      packages: ['dep-a@node_modules/dep-a', 'dep-b@node_modules/dep-b', 'dep-c@node_modules/dep-a/node_modules/dep-c'],
     });
+  });
+
+  it('refuses a tree where a needed package is not installed', async () => {
+    const broken = path.join(work, 'broken');
+    await mkdir(path.join(broken, 'apps/x/dist'), { recursive: true });
+    await writeFile(path.join(broken, 'apps/x/package.json'), JSON.stringify({ dependencies: { missing: '1' } }));
+    await expect(collectReleaseFiles(broken)).rejects.toThrow('apps/x needs missing, which is not installed');
   });
 
   it('writes a bundle that verifies with the public key', async () => {
     const out = path.join(work, 'minicore-1.0.0.mcr');
     const result = await run(['--version', '1.0.0', '--key', path.join(work, 'key'), '--out', out, '--root', root]);
     expect(result).toMatchObject({ code: 0, stderr: '' });
-    expect(JSON.parse(result.stdout)).toMatchObject({ version: '1.0.0', files: 8, unbuilt: ['libs/raft'] });
+    expect(JSON.parse(result.stdout)).toMatchObject({ version: '1.0.0', files: 13, unbuilt: [], packages: 3, boot: null });
     const contents = await readBundle(out, { publicKey: await loadPublicKey(path.join(work, 'key.pub')) });
     expect(contents.manifest.files.map((f) => f.path)).toContain('apps/kv/dist/kvd/main.js');
   });

@@ -1,11 +1,13 @@
 import path from 'node:path';
 import { ConfigError, defineConfig, string } from '@minicore/config';
 import { createBundle, isReleaseVersion, loadPrivateKey, ReleaseError } from '@minicore/release';
+import { bundleBootSelector, BOOT_SELECTOR_PATH } from './boot-selector.js';
 import { collectReleaseFiles } from './collect.js';
+import { makeStagingTree, ownFolder } from './staging-tree.js';
 
 export const releaseConfig = defineConfig({
   program: 'npm run release --',
-  summary: 'Builds a signed Minicore release bundle (a gzipped tar with a manifest and an ed25519 signature) from the built apps and libs of the working tree. Make a key with `updatectl keygen --out KEYFILE`.',
+  summary: 'Builds a signed Minicore release bundle (a gzipped tar with a manifest and an ed25519 signature) from the built working tree: every app with the libs and production npm packages it loads, so that a slot runs on its own, and the boot selector bundled into boot/updaterd-boot.mjs. Make a key with `updatectl keygen --out KEYFILE`.',
   envPrefix: 'MINICORE_RELEASE',
   fields: {
     version: string({ description: 'Release version, X.Y.Z', pattern: /^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?$/, expected: 'a version such as 1.2.3' }),
@@ -43,13 +45,22 @@ export async function runRelease(argv: readonly string[], env: NodeJS.ProcessEnv
     const root = path.resolve(config.root);
     const collected = await collectReleaseFiles(root);
     if (collected.builtProjects.length === 0) {
-      io.stderr(`release: nothing is built under ${root} (no apps/*/dist or libs/*/dist): run \`npm run build\` first\n`);
+      io.stderr(`release: nothing is built under ${root} (no apps/*/dist): run \`npm run build\` first\n`);
       return 1;
     }
     const privateKey = await loadPrivateKey(config.key);
-    const info = await createBundle({ root, files: collected.files, version: config.version, privateKey, out: path.resolve(config.out) });
+    const staging = await makeStagingTree(root, collected.files);
+    let info;
+    let boot: string | null = null;
+    try {
+      if (await bundleBootSelector(root, await ownFolder(staging.dir, BOOT_SELECTOR_PATH))) boot = BOOT_SELECTOR_PATH;
+      const files = boot ? [...collected.files, boot] : collected.files;
+      info = await createBundle({ root: staging.dir, files, version: config.version, privateKey, out: path.resolve(config.out) });
+    } finally {
+      await staging.cleanup();
+    }
     io.stdout(
-      `${JSON.stringify({ version: info.manifest.version, out: path.resolve(config.out), files: info.manifest.files.length, size: info.size, sha256: info.sha256, projects: collected.builtProjects, unbuilt: collected.unbuiltProjects })}\n`,
+      `${JSON.stringify({ version: info.manifest.version, out: path.resolve(config.out), files: info.manifest.files.length, size: info.size, sha256: info.sha256, projects: collected.builtProjects, unbuilt: collected.unbuiltProjects, packages: collected.packages.length, boot })}\n`,
     );
     return 0;
   } catch (error) {

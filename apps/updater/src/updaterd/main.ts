@@ -15,8 +15,9 @@ import { KvSemaphore } from '../locksmith/kv-semaphore.js';
 import { parseRebootWindow } from '../locksmith/reboot-window.js';
 import { parseDuration } from '../updatectl/duration.js';
 import { UpdateAgent } from './agent.js';
-import { currentBootId, describeRecord, runBootSelector } from './boot.js';
-import { bootConfig, daemonConfig, installConfig, markGoodConfig } from './config.js';
+import { currentBootId, describeRecord } from './boot.js';
+import { runBootCommand } from './boot-command.js';
+import { daemonConfig, installConfig, markGoodConfig } from './config.js';
 import { UpdateFailure } from './download.js';
 import { installIntoSlot } from './install.js';
 import { parseByteRate } from './byte-rate.js';
@@ -34,14 +35,7 @@ function fail(program: string, error: unknown): never {
 }
 
 if (subcommand === 'boot') {
-  const config = loadConfigOrExit(bootConfig, rest);
-  try {
-    const result = await runBootSelector(config.slotsDir, config.bootId || (await currentBootId()), new Date(), config.currentLink);
-    process.stdout.write(`${JSON.stringify(result)}\n`);
-    process.stderr.write(`updaterd boot: slot ${result.slot}${result.trial ? ' (on trial)' : ''}; ${describeRecord(result.record)}\n`);
-  } catch (error) {
-    fail('updaterd boot', error);
-  }
+  await runBootCommand(rest);
 } else if (subcommand === 'install') {
   const config = loadConfigOrExit(installConfig, rest);
   try {
