@@ -35,7 +35,7 @@ destroy() {
 }
 on_signal() {
   echo "chaos: interrupted"
-  # The runner heals every fault when it gets SIGTERM-free exit paths; give it a moment, then stop it.
+  # The runner heals every fault on SIGTERM before it exits.
   [ "$child" != 0 ] && kill -TERM "$child" 2>/dev/null && wait "$child" 2>/dev/null
   destroy; exit 130
 }

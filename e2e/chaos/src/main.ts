@@ -133,6 +133,8 @@ async function main(): Promise<number> {
   startClock();
   const watcherMachines = [...new Set([0, Math.floor(names.length / 2), names.length - 1])].map((i) => machines.list[i]!);
   const watchers = watcherMachines.map((machine, i) => new Watcher(`w${i + 1}`, machine, 'chaos', startIndex));
+  // And a slow one, so that the 401 resync path runs too (it falls behind once the changes outpace it).
+  watchers.push(new Watcher('w-slow', machines.list[1 % names.length]!, 'chaos', startIndex, 150));
   for (const watcher of watchers) watcher.start();
   const workload = new Workload({ machines: machines.list, prng: prng.fork(), registers: Number(values.registers), clients: Number(values.clients) });
   workload.start();
@@ -165,6 +167,7 @@ async function main(): Promise<number> {
     if (op.outcome === 'ok' && op.output?.index) sentinel = op.output.index;
     else await sleep(500);
   }
+  for (const watcher of watchers) watcher.hurry();
   const caughtUp = Date.now() + 30_000;
   while (Date.now() < caughtUp && watchers.some((watcher) => watcher.lastIndex < sentinel)) await sleep(250);
   const watcherLogs = await Promise.all(watchers.map((watcher) => watcher.stop()));
@@ -267,6 +270,17 @@ async function main(): Promise<number> {
   log(`report: ${path.join(outputDir, 'report.html')}`);
   if (!passed(report)) log(`FAILED (seed ${seed}). Reproduce: ${reproduce}`);
   return passed(report) ? 0 : 1;
+}
+
+// Ctrl-C or a CI timeout: leave the cluster whole (every fault healed) before exiting.
+let interrupted = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (interrupted) process.exit(130);
+    interrupted = true;
+    log(`${signal}: healing every fault, then exiting`);
+    void healAll(machines, log).finally(() => process.exit(130));
+  });
 }
 
 main().then(

@@ -32,6 +32,8 @@ export class Watcher {
     readonly machine: ClusterMachine,
     readonly prefix: string,
     private readonly afterIndex: number,
+    /** A pause after each event: a slow consumer that falls more than 1000 events behind and must resync (401). */
+    private lagMs = 0,
   ) {
     this.last = afterIndex;
   }
@@ -42,6 +44,11 @@ export class Watcher {
 
   start(): void {
     this.loop = this.run();
+  }
+
+  /** No more pauses: the run is ending and the watcher must catch up with the sentinel. */
+  hurry(): void {
+    this.lagMs = 0;
   }
 
   async stop(): Promise<WatcherLog & { errors: number }> {
@@ -85,6 +92,7 @@ export class Watcher {
       const index = body.node.modifiedIndex;
       this.items.push({ kind: 'event', event: { index, key: body.node.key, action: body.action, value: DELETED.has(body.action) ? null : (body.node.value ?? null), atMs: now() } });
       this.last = Math.max(this.last, index);
+      if (this.lagMs > 0) await sleep(this.lagMs);
     }
   }
 

@@ -12,7 +12,7 @@ function sampleReport(pass: boolean): RunReport {
     reproduce: 'npm run chaos -- --duration 20s --seed 42 --machines 3',
     faults: [
       { id: 1, kind: 'pause', description: 'SIGSTOP kvd on core-2 <leader>', startMs: 5_000, endMs: 8_000 },
-      { id: 2, kind: 'partition-minority', description: 'cut [core-1] from [core-2,core-3]', startMs: 10_000, endMs: 15_000, error: 'heal failed once' },
+      { id: 2, kind: 'partition-minority', description: 'partition [core-1] | [core-2,core-3]', startMs: 10_000, endMs: 15_000, error: 'heal failed once' },
     ],
     healedAtMs: 20_000,
     endMs: 25_000,
@@ -43,7 +43,7 @@ describe('the run report', () => {
     const text = formatMarkdown(sampleReport(true));
     expect(text).toMatch(/^# Chaos run, seed 42: PASS/);
     expect(text).toContain('- **PASS** linearizability: 18 ops, ok');
-    expect(text).toContain('| 2 | partition-minority | 10.0 s | 15.0 s | cut [core-1] from [core-2,core-3] | heal failed once |');
+    expect(text).toContain('| 2 | partition-minority | 10.0 s | 15.0 s | partition [core-1] \\| [core-2,core-3] | heal failed once |');
     expect(text).toContain('| write | 5 | 0 | 1 | 0 | 6 |');
     expect(text).toContain('| all | 15 | 0 | 1 | 2 | 18 |');
     expect(text).toContain('Reproduce: `npm run chaos -- --duration 20s --seed 42 --machines 3`');

@@ -39,6 +39,8 @@ export interface RunReport {
 export const passed = (report: Pick<RunReport, 'verdicts'>) => report.verdicts.every((verdict) => verdict.result === 'pass');
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+/** A table cell: a `|` would end it. */
+const cell = (text: string) => text.replaceAll('|', '\\|').replaceAll('\n', ' ');
 
 /** The run's report as Markdown: what happened, what was checked, and how to replay it. */
 export function formatMarkdown(report: RunReport): string {
@@ -59,7 +61,7 @@ export function formatMarkdown(report: RunReport): string {
     '',
     '| # | kind | start | end | what | error |',
     '|---|------|-------|-----|------|-------|',
-    ...report.faults.map((fault) => `| ${fault.id} | ${fault.kind} | ${seconds(fault.startMs)} | ${seconds(fault.endMs)} | ${fault.description} | ${fault.error ?? ''} |`),
+    ...report.faults.map((fault) => `| ${fault.id} | ${fault.kind} | ${seconds(fault.startMs)} | ${seconds(fault.endMs)} | ${cell(fault.description)} | ${cell(fault.error ?? '')} |`),
     '',
     '## Operations',
     '',
