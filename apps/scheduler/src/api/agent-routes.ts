@@ -14,6 +14,11 @@ export function installAgentRoutes(app: HttpServer, options: { backend: UnitBack
     if (!status) throw UnitNotFound();
     return { machineID: options.machineId, backend: options.backend.kind, ...status };
   });
+  // Followers end when schedulerd closes, or its close would wait on them until the grace period ends.
+  const following = new Set<AbortController>();
+  app.addHook('preClose', async () => {
+    for (const stop of following) stop.abort();
+  });
   const journalQuery = Type.Object({
     lines: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })),
     follow: Type.Optional(Type.Boolean()),
@@ -27,13 +32,18 @@ export function installAgentRoutes(app: HttpServer, options: { backend: UnitBack
     if (!follow) throw BadRequest(`the ${options.backend.kind} backend cannot follow a journal`);
     // `journal -f`: plain text, one line per log line, for as long as the client stays.
     const stop = new AbortController();
-    request.raw.once('close', () => stop.abort());
+    following.add(stop);
     reply.raw.once('close', () => stop.abort());
     const body = Readable.from(
       (async function* () {
-        for await (const line of follow(name, lines, stop.signal)) yield `${line}\n`;
+        try {
+          for await (const line of follow(name, lines, stop.signal)) yield `${line}\n`;
+        } finally {
+          following.delete(stop);
+        }
       })(),
     );
-    return reply.type('text/plain; charset=utf-8').send(body);
+    // The connection serves this one stream: no keep-alive socket outlives it.
+    return reply.type('text/plain; charset=utf-8').header('connection', 'close').send(body);
   });
 }

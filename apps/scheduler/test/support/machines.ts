@@ -15,7 +15,7 @@ export function waitUntil<T>(what: string, probe: () => Promise<T | undefined | 
 /** Short timings so TTL expiry and failover fit in a test: agent TTL 2 s, engine lease 2 s. */
 export const testTimings = ['--agent-ttl', '2s', '--agent-reconcile-interval', '500ms', '--engine-reconcile-interval', '300ms'];
 
-/** One simulated machine: a schedulerd process on the exec backend with its own data folder and API port. */
+/** One simulated machine: a schedulerd process on the exec backend (explicit: `auto` would pick a host's systemd, shared by all) with its own data folder and API port. */
 export class Machine {
   private child: ChildProcess | undefined;
   output = '';
@@ -40,7 +40,7 @@ export class Machine {
   async start(): Promise<void> {
     if (this.port === 0) this.port = await freePort();
     this.output = '';
-    const args = [SCHEDULERD_MAIN, '--kv-endpoints', this.kvEndpoints.join(','), '--machine-id', this.id, '--api-listen', `127.0.0.1:${this.port}`, '--data-dir', this.dataDir, '--public-ip', '127.0.0.1', ...testTimings, ...this.extraArgs];
+    const args = [SCHEDULERD_MAIN, '--kv-endpoints', this.kvEndpoints.join(','), '--machine-id', this.id, '--api-listen', `127.0.0.1:${this.port}`, '--data-dir', this.dataDir, '--public-ip', '127.0.0.1', '--unit-backend', 'exec', ...testTimings, ...this.extraArgs];
     if (this.metadata) args.push('--metadata', this.metadata);
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, MINICORE_LOG_LEVEL: 'info' } });
     child.stdout.on('data', (chunk: Buffer) => (this.output += chunk.toString()));

@@ -120,6 +120,14 @@ export class SystemdContainer {
     return spawn('docker', [...args, this.name, ...command], { stdio: ['pipe', 'pipe', 'pipe'] });
   }
 
+  /** The container's address on Docker's default bridge (reachable from the host). */
+  async ipAddress(): Promise<string> {
+    const { stdout } = await run('docker', ['inspect', '--format', '{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}', this.name]);
+    const address = stdout.trim().split(/\s+/)[0];
+    if (!address) throw new Error(`${this.name} has no IP address`);
+    return address;
+  }
+
   async remove(): Promise<void> {
     await run('docker', ['rm', '-f', '-v', this.name]).catch(() => undefined);
     if (this.hostDir) await rm(this.hostDir, { recursive: true, force: true });
