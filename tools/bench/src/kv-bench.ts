@@ -14,6 +14,7 @@ import { request } from './http-client.js';
 import { formatHotFunctions, hottestFunctions, type CpuProfile, type HotFunction } from './cpu-profile.js';
 import { measureWatchFanout, type WatchPhaseResult } from './watch-phase.js';
 import { runWrk, writePutScript } from './wrk-phase.js';
+import { processCpuSeconds, type PhaseCpu } from './process-cpu.js';
 import { successfulRate, type WrkResult } from './wrk-output.js';
 
 export const KEY_SPACE = 10_000;
@@ -31,8 +32,12 @@ export interface SystemRun {
   watch?: WatchPhaseResult;
   /** The leader's durable log writes during the write-throughput phase, from its /metrics. */
   writeSyncs?: SyncSummary;
+  /** The same for each follower (member name -> summary). */
+  followerWriteSyncs?: Record<string, SyncSummary>;
   /** With --cpu-prof: where the profiles are and the leader's hottest functions. */
   profile?: { dir: string; leaderHot: HotFunction[] };
+  /** CPU the members used in each wrk phase (Linux only): less noisy than throughput on a shared machine. */
+  cpu?: Partial<Record<'write' | 'read' | 'quorumRead', PhaseCpu>>;
   /** Phases that failed, with why; their figures are missing from the table. */
   errors: string[];
 }
@@ -131,12 +136,27 @@ export async function benchSystem(env: KvBenchEnvironment, options: KvBenchOptio
     ] as const;
     for (const wrkPhase of wrkPhases.filter((p) => wanted.has(p.phase))) {
       say(`${wrkPhase.title}: wrk -c${options.connections} -t2 -d${options.durationSeconds}s to the leader...`);
+      const followers = cluster.members.filter((member) => member !== leader);
       const syncsBefore = wrkPhase.id === 'write' ? await readSyncCounters(system, leaderUrl) : undefined;
+      const followerSyncsBefore = syncsBefore ? await Promise.all(followers.map((member) => readSyncCounters(system, member.plan.clientUrl))) : [];
+      const cpuBefore = cluster.members.map((member) => processCpuSeconds(member.process.child.pid));
       const result = await phase(run, wrkPhase.title, () => runWrk(env.registry, { ...wrkCommon, url: wrkPhase.url, ...('script' in wrkPhase ? { script: wrkPhase.script } : {}) }));
+      const cpuAfter = cluster.members.map((member) => processCpuSeconds(member.process.child.pid));
+      if (result && result.requests - result.non2xx > 0 && cpuBefore.every((n) => n !== undefined) && cpuAfter.every((n) => n !== undefined)) {
+        const seconds = Object.fromEntries(cluster.members.map((member, i) => [member.plan.name, (cpuAfter[i] as number) - (cpuBefore[i] as number)]));
+        const total = Object.values(seconds).reduce((sum, n) => sum + n, 0);
+        (run.cpu ??= {})[wrkPhase.id] = { seconds, msPerRequest: (total * 1000) / (result.requests - result.non2xx) };
+      }
       const syncsAfter = syncsBefore ? await readSyncCounters(system, leaderUrl) : undefined;
+      const followerSyncsAfter = syncsBefore ? await Promise.all(followers.map((member) => readSyncCounters(system, member.plan.clientUrl))) : [];
       if (result && syncsBefore && syncsAfter) {
         run.writeSyncs = summarizeSyncs(syncsBefore, syncsAfter, result.durationSeconds);
         say(`  ${describeSyncs(run.writeSyncs)}`);
+        followers.forEach((member, i) => {
+          const before = followerSyncsBefore[i];
+          const after = followerSyncsAfter[i];
+          if (before && after) (run.followerWriteSyncs ??= {})[member.plan.name] = summarizeSyncs(before, after, result.durationSeconds);
+        });
       }
       if (result) {
         run.wrk[wrkPhase.id] = result;

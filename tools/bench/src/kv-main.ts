@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { parseCommand, USAGE, UsageError, type KvBenchOptions } from './args.js';
 import { benchSystem, etcdVersion, KEY_SPACE, makeWorkDir, VALUE_BYTES, type SystemRun } from './kv-bench.js';
 import { describeSyncs } from './disk-metrics.js';
+import { describeCpu } from './process-cpu.js';
 import { ProcessRegistry } from './processes.js';
 import { formatTable, KV_METRICS, ratio, evaluateTarget, type Figures } from './table.js';
 
@@ -37,6 +38,8 @@ function report(runs: SystemRun[], options: KvBenchOptions): string {
         if (result.non2xx || socketErrors) notes.push(`${id}: ${result.non2xx} non-2xx, ${socketErrors} socket errors of ${result.requests} (not counted)`);
       }
       if (run.writeSyncs) notes.push(`write phase: ${describeSyncs(run.writeSyncs)}`);
+      for (const [name, syncs] of Object.entries(run.followerWriteSyncs ?? {})) notes.push(`write phase: ${describeSyncs(syncs).replace('on the leader', `on follower ${name}`)}`);
+      for (const [id, cpu] of Object.entries(run.cpu ?? {})) notes.push(describeCpu(id, cpu, run.leader));
       if (run.latency?.errors) notes.push(`write latency: ${run.latency.errors} failed PUTs`);
       if (run.watch?.registration === 'settle') notes.push('watchers: no watcher count in /v2/stats/store, waited a settle time');
       notes.push(...run.errors.map((error) => `ERROR ${error.split('\n')[0]}`));
