@@ -23,7 +23,7 @@ export function runctl(machine: ClusterMachine, args: readonly string[]): Promis
   return cli('runctl', ['--endpoint', machine.runnerUrl, ...args]);
 }
 
-/** schedctl against these machines' schedulerd (fleet's API; it fails over between them). */
-export function schedctl(machines: readonly ClusterMachine[], args: readonly string[]): Promise<string> {
-  return cli('schedctl', ['--endpoint', machines.map((machine) => machine.schedulerUrl).join(','), ...args]);
+/** schedctl against one machine's schedulerd (fleet's API; schedctl uses one endpoint). */
+export function schedctl(machine: ClusterMachine, args: readonly string[], timeoutMs?: number): Promise<string> {
+  return cli('schedctl', ['--endpoint', machine.schedulerUrl, ...args], timeoutMs);
 }
