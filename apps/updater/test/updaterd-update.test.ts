@@ -109,6 +109,29 @@ describe('updaterd against a real update-server', () => {
     expect(updater.status).toBe(UpdateStatus.Idle);
   });
 
+  it('marks the booted slot good before its first update check (update_engine\'s order), so the update keeps the top priority', async () => {
+    // The other order would install B and then hand the top priority back to the booted A.
+    const slots = await freshSlots('slots-order');
+    const daemon = new DaemonProcess(bins.updaterd, [
+      '--slots-dir', slots, '--server', `${server.url}/v1/update/`, '--track', 'stable', '--trusted-key', `${work.key}.pub`, '--machine-id', 'machine-order',
+      '--version', '1.0.0', '--first-check-delay', '0s', '--check-interval', '1h', '--check-fuzz', '0s', '--healthy-after', '1500ms', '--health-interval', '100ms',
+      '--dbus-address', 'none', '--reboot-strategy', 'off',
+    ]);
+    try {
+      await daemon.start(/updaterd ready/);
+      await waitFor('the daemon to install 2.0.0 into B', () => daemon.log.includes('update installed; reboot to use it'), 20_000);
+    } finally {
+      await daemon.stop();
+    }
+    const lines = daemon.log.split('\n').map((line) => (line.startsWith('{') ? (JSON.parse(line) as { msg: string; time: string }) : undefined));
+    const at = (msg: string) => lines.findIndex((line) => line?.msg === msg);
+    expect(at('booted slot marked successful')).toBeGreaterThan(-1);
+    expect(at('booted slot marked successful')).toBeLessThan(at('update available'));
+    const ready = Date.parse(lines[at('updaterd ready')]!.time);
+    expect(Date.parse(lines[at('update available')]!.time) - ready).toBeGreaterThanOrEqual(1400);
+    expect((await loadBootRecord(slots)).record).toEqual({ A: { priority: 1, tries: 0, successful: true }, B: { priority: 2, tries: 1, successful: false } });
+  });
+
   it('the updaterd daemon checks in on its schedule and installs the update', async () => {
     const slots = await freshSlots('slots-daemon');
     const daemon = new DaemonProcess(bins.updaterd, [
