@@ -85,16 +85,17 @@ describe.skipIf(noEngine || !kvdBuilt)(`service announcements in a real kvd (${k
   it('announces only while the health check passes', async () => {
     const name = world.name('checked');
     const service = `${world.machineId}-checked`;
+    // Healthy only once the test creates /tmp/ready: no race with the machine's speed.
     const run = await runnerd.runctl([
       'run', '--name', name, '--announce', `${service}:8080`,
       '--health-cmd', 'test -f /tmp/ready', '--health-interval', '200ms', '--health-retries', '1',
-      TEST_IMAGE, 'sh', '-c', 'sleep 1.5; touch /tmp/ready; exec httpd -f -p 8080',
+      TEST_IMAGE, 'httpd', '-f', '-p', '8080',
     ]);
     expect(run.code, run.stderr).toBe(0);
-    // Running but not yet healthy: not announced.
-    await new Promise((resolve) => setTimeout(resolve, 700));
-    expect(['starting', 'unhealthy']).toContain((await details(name)).health);
+    // Running but not healthy: not announced.
+    await waitFor('the first failed check', async () => (await details(name)).health === 'unhealthy', 10_000);
     expect(await announced(service)).toBeUndefined();
+    expect((await runnerd.runctl(['exec', name, 'touch', '/tmp/ready'])).code).toBe(0);
     await waitFor('the announcement once healthy', () => announced(service), 10_000);
     expect((await details(name)).health).toBe('healthy');
 

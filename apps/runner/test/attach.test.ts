@@ -39,4 +39,31 @@ describe.skipIf(noEngine)(`runctl run --attach (${skipMessage})`, () => {
     const list = JSON.parse((await runnerd.runctl(['-o', 'json', 'ps', '-a'])).stdout) as ContainerSummary[];
     expect(list.find((c) => c.name === name)).toMatchObject({ state: 'exited', exitCode: 3, stoppedByUser: true, restarts: 0 });
   });
+
+  it('turns SIGINT into a stop too, and kills a container that ignores it once the grace period is over', async () => {
+    const name = world.name('stubborn');
+    // PID 1 with SIGTERM ignored: only the SIGKILL after --stop-timeout ends it.
+    const child = runnerd.spawnRunctl(['run', '--attach', '--name', name, '--stop-timeout', '1', TEST_IMAGE, 'sh', '-c', 'trap "" TERM; echo ready; while true; do sleep 0.1; done']);
+    let stdout = '';
+    child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    await waitFor('the container to say ready', () => stdout.includes('ready'), 15_000);
+    const interruptedAt = Date.now();
+    child.kill('SIGINT');
+    const outcome = await child.outcome;
+    expect(outcome.code).toBe(137);
+    expect(outcome.stderr).toContain(`SIGINT: stopping ${name} (up to 1s before SIGKILL)`);
+    // Not before the grace period (the engine waits it out in whole seconds).
+    expect(Date.now() - interruptedAt).toBeGreaterThanOrEqual(900);
+    const list = JSON.parse((await runnerd.runctl(['-o', 'json', 'ps', '-a'])).stdout) as ContainerSummary[];
+    expect(list.find((c) => c.name === name)).toMatchObject({ state: 'exited', exitCode: 137, oomKilled: false, stoppedByUser: true });
+  });
+
+  it('fails with the image named when it does not exist, creating nothing', async () => {
+    const name = world.name('ghost');
+    const result = await runnerd.runctl(['run', '--attach', '--name', name, 'minicore/no-such-image:1']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('no such image: minicore/no-such-image:1');
+    const list = JSON.parse((await runnerd.runctl(['-o', 'json', 'ps', '-a'])).stdout) as ContainerSummary[];
+    expect(list.some((c) => c.name === name)).toBe(false);
+  });
 });

@@ -89,6 +89,18 @@ describe.skipIf(noEngine)(`runnerd + runctl against a real engine (${skipMessage
     expect(badPort.stderr).toContain('invalid port spec "8080:99999"');
     const badRestart = await runnerd.runctl(['run', '--restart', 'sometimes', TEST_IMAGE]);
     expect(badRestart.code).toBe(2);
+    expect(badRestart.stderr).toContain('sometimes');
+    for (const [args, message] of [
+      [['--memory', '1k'], 'memory limit "1k" is too small: the minimum is 6m'],
+      [['--cpus', 'half'], 'invalid cpu limit "half": expected a number of CPUs such as 0.5 or 2'],
+      [['--cpus', '0'], 'invalid cpu limit "0"'],
+      [['-p', '8080:80/icmp'], 'unknown protocol "icmp"'],
+      [['-p', 'web:80'], 'invalid port spec "web:80"'],
+    ] as const) {
+      const bad = await runnerd.runctl(['run', ...args, TEST_IMAGE]);
+      expect(bad.code, args.join(' ')).toBe(2);
+      expect(bad.stderr).toContain(message);
+    }
     expect((await runnerd.runctl(['stop', world.name('never-made')])).stderr).toContain(`no such container: ${world.name('never-made')}`);
 
     const json = await runnerd.runctl(['-o', 'json', 'run', 'minicore/no-such-image:1']);
@@ -99,9 +111,11 @@ describe.skipIf(noEngine)(`runnerd + runctl against a real engine (${skipMessage
     const lost = new RunnerdProcess(`${world.machineId}-lost`, path.join(world.dataDir, 'lost'), ['--docker-socket', '/nonexistent/docker.sock']);
     await lost.start();
     try {
-      const result = await lost.runctl(['ps']);
-      expect(result.code).toBe(1);
-      expect(result.stderr).toContain('Docker engine unreachable at /nonexistent/docker.sock');
+      for (const command of [['ps'], ['run', TEST_IMAGE], ['images']]) {
+        const result = await lost.runctl(command);
+        expect(result.code, command.join(' ')).toBe(1);
+        expect(result.stderr).toContain('Docker engine unreachable at /nonexistent/docker.sock');
+      }
       const health = await fetch(`${lost.url}/health`);
       expect(health.status).toBe(503);
     } finally {

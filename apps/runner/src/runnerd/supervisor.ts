@@ -248,7 +248,9 @@ export class Supervisor {
       void (async () => {
         const record = store.get(tracked.id);
         if (record.stoppedByUser || this.#stopped) return;
-        await store.update(tracked.id, { restarts: record.restarts + 1 });
+        // The count is recorded while the engine starts the container, not before: the restart
+        // does not wait for a file write (a count one short after a crash right here is harmless).
+        void store.update(tracked.id, { restarts: record.restarts + 1 }).catch((error: unknown) => logger.warn({ err: error, container: tracked.name }, 'could not record the restart count'));
         try {
           await engine.startContainer(tracked.id);
           logger.info({ container: tracked.name, id: tracked.id, restarts: record.restarts + 1, delayMs: delay }, 'restarted');
