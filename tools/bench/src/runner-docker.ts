@@ -62,6 +62,16 @@ export class BenchEngine {
     return answer.status === 200 && (JSON.parse(answer.text) as { State: { Running: boolean } }).State.Running;
   }
 
+  /** `docker run -d` through the API: create, then start; returns the id. */
+  async run(config: Record<string, unknown>): Promise<string> {
+    const created = await this.request('POST', '/containers/create', config);
+    if (created.status !== 201) throw new Error(`create: ${created.status} ${created.text.slice(0, 200)}`);
+    const id = (JSON.parse(created.text) as { Id: string }).Id;
+    const started = await this.request('POST', `/containers/${id}/start`);
+    if (started.status !== 204) throw new Error(`start ${id.slice(0, 12)}: ${started.status} ${started.text.slice(0, 200)}`);
+    return id;
+  }
+
   async kill(id: string): Promise<void> {
     const answer = await this.request('POST', `/containers/${id}/kill?signal=SIGKILL`);
     if (answer.status !== 204) throw new Error(`kill ${id.slice(0, 12)}: ${answer.status} ${answer.text.slice(0, 200)}`);

@@ -26,6 +26,7 @@ function superviseResults(deaths: number[], notRestarted = 0): SuperviseResults 
     idleWindowMs: 10_000,
     listMs: 450,
     deathToRestart: deaths,
+    dockerdDeathToRestart: deaths.map((d) => d * 2),
     killToRestart: deaths.map((d) => d + 20),
     burst: 20,
     burstDeathToRestart: [300, 700],
@@ -59,14 +60,15 @@ describe('formatStartTable', () => {
 });
 
 describe('formatSuperviseTable', () => {
-  it('shows memory in MB, CPU, and death-to-restart against the 1 s target', () => {
-    const text = formatSuperviseTable(superviseResults([150, 160, 170, 900]));
-    expect(text).toMatch(/runnerd RSS, supervising 200 containers \(MB\)\s+80\.0/);
-    expect(text).toMatch(/death to restarted, p50 \(ms, 4 deaths one at a time\)\s+160\.0\s+< 1000 ms met/);
-    expect(text).toMatch(/death to restarted, p99 \(ms\)\s+900\.0\s+< 1000 ms met/);
-    expect(text).toMatch(/burst of 20 killed at once: death to restarted p50 \/ max \(ms\)\s+300\.0 \/ 700\.0/);
+  it('shows memory in MB, CPU, and death-to-restart against the 1 s target and beside dockerd', () => {
+    const text = formatSuperviseTable(superviseResults([150, 160, 170, 400]));
+    expect(text.split('\n')[2]).toMatch(/^metric\s+runnerd\s+dockerd --restart\s+runnerd\/dockerd\s+target$/);
+    expect(text).toMatch(/RSS, supervising 200 containers \(MB\)\s+80\.0\n/);
+    expect(text).toMatch(/death to restarted, p50 \(ms; 4 and 4 deaths, one at a time\)\s+160\.0\s+320\.0\s+0\.50x\s+< 1000 ms met/);
+    expect(text).toMatch(/death to restarted, p99 \(ms\)\s+400\.0\s+800\.0\s+0\.50x\s+< 1000 ms met/);
+    expect(text).toMatch(/burst of 20 killed at once: death to restarted, p50 \/ max \(ms\)\s+300\.0 \/ 700\.0/);
     expect(text).toMatch(/create and start 200 through runnerd \(s\) \/ list them all \(ms\)\s+61\.0 \/ 450\.0/);
-    expect(formatSuperviseTable(superviseResults([150, 1000]))).toMatch(/p99 \(ms\)\s+1,000\s+< 1000 ms MISSED/);
+    expect(formatSuperviseTable(superviseResults([150, 1000]))).toMatch(/p99 \(ms\)\s+1,000\s+2,000\s+0\.50x\s+< 1000 ms MISSED/);
   });
 });
 

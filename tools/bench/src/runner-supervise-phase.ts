@@ -18,6 +18,8 @@ export interface SupervisePhaseContext {
 const RESTART_TIMEOUT_MS = 10_000;
 const IDLE_WINDOW_MS = 10_000;
 const CREATE_PARALLEL = 4;
+/** Containers under dockerd's own restart policy, killed in turn with runnerd's: the reference. */
+const REFERENCE_CONTAINERS = 20;
 
 /** Waits for the `die` and the following `start` of containers, from the engine's event stream. */
 class RestartWatch {
@@ -70,6 +72,7 @@ export async function measureSupervision(context: SupervisePhaseContext, options
     idleWindowMs: IDLE_WINDOW_MS,
     listMs: undefined,
     deathToRestart: [],
+    dockerdDeathToRestart: [],
     killToRestart: [],
     burst: 0,
     burstDeathToRestart: [],
@@ -102,11 +105,18 @@ export async function measureSupervision(context: SupervisePhaseContext, options
   if (context.aborted()) return results;
   results.createMs = nowMs() - createStart;
 
-  const running = await waitForRunning(engine, context.runLabel, n);
-  if (running < n) results.errors.push(`only ${running} of ${n} containers were running after 60 s`);
+  const referenceCount = Math.min(REFERENCE_CONTAINERS, options.deaths);
+  const reference: string[] = [];
+  for (let i = 0; i < referenceCount && !context.aborted(); i += 1) {
+    reference.push(await engine.run({ Image: options.image, Cmd: ['sleep', '86400'], Labels: context.labels, HostConfig: { RestartPolicy: { Name: 'always' } } }));
+  }
+  const running = await waitForRunning(engine, context.runLabel, n + referenceCount);
+  if (context.aborted()) return results;
+  if (running < n + referenceCount) results.errors.push(`only ${running} of ${n + referenceCount} containers were running after 60 s`);
   await sleep(3000);
   results.rssSupervisingKb = memoryOf(runnerd.pid).rssKb;
 
+  if (context.aborted()) return results;
   progress(`supervision: runnerd's CPU over ${IDLE_WINDOW_MS / 1000} s with ${n} containers and nothing happening`);
   const ticksBefore = cpuTicksOf(runnerd.pid);
   const windowStart = nowMs();
@@ -129,19 +139,25 @@ export async function measureSupervision(context: SupervisePhaseContext, options
   const watch = new RestartWatch();
   const events = await engine.events(context.runLabel, (event) => watch.handle(event));
   try {
-    progress(`supervision: killing ${options.deaths} containers one at a time`);
-    for (let i = 0; i < options.deaths && !context.aborted(); i += 1) {
-      const id = ids[i] as string;
+    progress(`supervision: killing ${options.deaths} of runnerd's containers one at a time, and in turn ${referenceCount} under dockerd's own restart policy`);
+    const killAndWait = async (id: string) => {
       const restarted = watch.expect(id);
       const killedAt = nowMs();
       await engine.kill(id);
       const restart = await restarted;
-      if (!restart) {
-        results.notRestarted += 1;
-        continue;
-      }
-      results.deathToRestart.push(restart.startAt - restart.dieAt);
-      results.killToRestart.push(restart.seenAt - killedAt);
+      return restart && { deathToRestart: restart.startAt - restart.dieAt, killToRestart: restart.seenAt - killedAt };
+    };
+    for (let i = 0; i < options.deaths && !context.aborted(); i += 1) {
+      const restart = await killAndWait(ids[i] as string);
+      if (restart) {
+        results.deathToRestart.push(restart.deathToRestart);
+        results.killToRestart.push(restart.killToRestart);
+      } else results.notRestarted += 1;
+      const other = reference[i];
+      if (other === undefined || context.aborted()) continue;
+      const referenceRestart = await killAndWait(other);
+      if (referenceRestart) results.dockerdDeathToRestart.push(referenceRestart.deathToRestart);
+      else results.errors.push(`dockerd did not restart its container ${other.slice(0, 12)} within 10 s`);
     }
 
     // A burst takes containers not killed yet (a container killed again soon after a restart waits a longer backoff).
