@@ -116,6 +116,22 @@ describe('systemd backend in a node container', () => {
     await waitUntil('the adopted unit reported stopped', async () => (await statusOf('phoenix.service')).state.active === 'inactive');
   });
 
+  it('reconnects when the system bus restarts, and follows the units again', async () => {
+    await node.exec(['systemctl', 'kill', '--signal=KILL', 'dbus.service']);
+    await node.exec(['systemctl', 'start', 'dbus.service']);
+    // An external change while the backend may still be reconnecting: it must learn of it either way.
+    await node.exec(['systemctl', 'start', 'web.service']);
+    await waitUntil('web.service seen running again', async () => (await statusOf('web.service')).state.active === 'active', 30_000);
+    expect(backend.stderr).toContain('lost the connection to systemd; reconnecting');
+    expect(backend.stderr).toContain('reconnected to systemd');
+    await backend.stop('web.service');
+    expect(await systemctlShow('web.service', 'ActiveState')).toBe('inactive');
+    await node.exec(['systemctl', 'start', 'web.service']);
+    await waitUntil('an external start seen through PropertiesChanged', async () => (await statusOf('web.service')).state.active === 'active');
+    await node.exec(['systemctl', 'stop', 'web.service']);
+    await waitUntil('an external stop seen', async () => (await statusOf('web.service')).state.active === 'inactive');
+  });
+
   it('unload stops the unit, unlinks it and removes its file', async () => {
     const doomed = unit('[Service]\nExecStart=/bin/sleep 1000\n');
     await backend.load('doomed.service', doomed.options, doomed.hash);

@@ -26,6 +26,9 @@ const propertiesMatch = `type='signal',sender='${SYSTEMD_BUS_NAME}',interface='$
 /** Jobs that ended before their caller got to wait for them: kept this long, then forgotten. */
 const FINISHED_JOBS_KEPT = 512;
 
+/** sd-bus's and libdbus's default method call timeout. */
+const DEFAULT_CALL_TIMEOUT_MS = 25_000;
+
 interface Followed {
   name: string;
   properties: UnitProperties;
@@ -42,19 +45,33 @@ interface Followed {
 export class SystemdManager {
   readonly #bus: MessageBus;
   readonly #finished = new Map<string, JobResult>();
-  readonly #waiters = new Map<string, (result: JobResult) => void>();
+  readonly #waiters = new Map<string, { resolve: (result: JobResult) => void; reject: (error: Error) => void }>();
   /** Followed units by object path. */
   readonly #followed = new Map<string, Followed>();
+  readonly #lostListeners: ((error: Error) => void)[] = [];
+  readonly #callTimeoutMs: number;
   #closed = false;
+  #lost: Error | undefined;
 
-  private constructor(bus: MessageBus) {
+  private constructor(bus: MessageBus, callTimeoutMs: number) {
     this.#bus = bus;
+    this.#callTimeoutMs = callTimeoutMs;
     bus.on('message', (message) => this.#onMessage(message));
+    // dbus-next leaves calls pending forever once its socket has ended (and turns later sends into
+    // `error` events): notice the end, fail what waits, refuse what comes.
+    const connection = (bus as unknown as { _connection?: { on(event: 'end', listener: () => void): void; stream?: { writable: boolean } } })._connection;
+    connection?.on('end', () => this.#lose(new Error('the system bus closed the connection')));
+    bus.on('error', (error: unknown) => {
+      if (connection?.stream && !connection.stream.writable) this.#lose(error instanceof Error ? error : new Error(String(error)));
+    });
   }
 
-  /** Connects (system bus unless `address`), installs the match rules and subscribes to systemd's signals. */
-  static async connect(options: { address?: string | undefined; timeoutMs?: number } = {}): Promise<SystemdManager> {
-    const manager = new SystemdManager(await connectSystemBus(options));
+  /**
+   * Connects (system bus unless `address`), installs the match rules and subscribes to systemd's
+   * signals. `callTimeoutMs` bounds every call (default 25 s, as sd-bus).
+   */
+  static async connect(options: { address?: string | undefined; timeoutMs?: number; callTimeoutMs?: number } = {}): Promise<SystemdManager> {
+    const manager = new SystemdManager(await connectSystemBus(options), options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS);
     try {
       await manager.#busCall('AddMatch', 's', [jobRemovedMatch]);
       await manager.#busCall('AddMatch', 's', [propertiesMatch]);
@@ -166,13 +183,33 @@ export class SystemdManager {
     };
   }
 
+  /** Set once the bus connection is gone (not by close()): a new manager must be connected. */
+  get lost(): Error | undefined {
+    return this.#lost;
+  }
+
+  /** Called once if the connection is lost (dbus-daemon restarted or died). */
+  onLost(listener: (error: Error) => void): void {
+    this.#lostListeners.push(listener);
+  }
+
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
     this.#followed.clear();
-    for (const resolve of this.#waiters.values()) resolve('canceled');
+    for (const waiter of this.#waiters.values()) waiter.resolve('canceled');
     this.#waiters.clear();
     this.#bus.disconnect();
+  }
+
+  #lose(error: Error): void {
+    if (this.#lost || this.#closed) return;
+    this.#lost = error;
+    const reason = new SystemdError(`lost the connection to systemd: ${error.message}`);
+    for (const waiter of this.#waiters.values()) waiter.reject(reason);
+    this.#waiters.clear();
+    this.#followed.clear();
+    for (const listener of this.#lostListeners) listener(reason);
   }
 
   async #runJob(member: 'StartUnit' | 'StopUnit' | 'RestartUnit', verb: string, name: string, mode: JobMode): Promise<void> {
@@ -197,7 +234,8 @@ export class SystemdManager {
       return Promise.resolve(finished);
     }
     if (this.#closed) return Promise.resolve('canceled');
-    return new Promise((resolve) => this.#waiters.set(job, resolve));
+    if (this.#lost) return Promise.reject(new SystemdError(`lost the connection to systemd: ${this.#lost.message}`));
+    return new Promise((resolve, reject) => this.#waiters.set(job, { resolve, reject }));
   }
 
   #onMessage(message: dbus.Message): void {
@@ -207,7 +245,7 @@ export class SystemdManager {
       const waiter = this.#waiters.get(job);
       if (waiter) {
         this.#waiters.delete(job);
-        waiter(result);
+        waiter.resolve(result);
         return;
       }
       // Every job of the machine is announced; keep the recent ones for a caller still on its way.
@@ -250,18 +288,35 @@ export class SystemdManager {
   }
 
   async #busCall(member: string, signature: string, body: unknown[]): Promise<unknown[]> {
-    const reply = await this.#bus.call(new dbus.Message({ destination: DBUS_NAME, path: DBUS_PATH, interface: DBUS_NAME, member, signature, body }));
-    return (reply?.body ?? []) as unknown[];
+    return this.#send(new dbus.Message({ destination: DBUS_NAME, path: DBUS_PATH, interface: DBUS_NAME, member, signature, body }), `${member} on the bus`);
   }
 
   async #call(member: string, signature: string, body: unknown[], what: string, iface = MANAGER_INTERFACE, path = SYSTEMD_OBJECT_PATH): Promise<unknown[]> {
+    return this.#send(new dbus.Message({ destination: SYSTEMD_BUS_NAME, path, interface: iface, member, signature, body }), what);
+  }
+
+  /** One call, bounded in time, failing at once if the connection is closed or lost (or gets lost meanwhile). */
+  async #send(message: dbus.Message, what: string): Promise<unknown[]> {
     if (this.#closed) throw new SystemdError(`${what}: the systemd connection is closed`);
+    if (this.#lost) throw new SystemdError(`${what}: lost the connection to systemd: ${this.#lost.message}`);
+    let timer: NodeJS.Timeout | undefined;
+    let onLost: ((error: Error) => void) | undefined;
+    const failure = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => reject(new SystemdError(`${what}: no reply from systemd within ${this.#callTimeoutMs} ms`, 'org.freedesktop.DBus.Error.NoReply')), this.#callTimeoutMs);
+      onLost = (error) => reject(new SystemdError(`${what}: ${error.message}`));
+      this.#lostListeners.push(onLost);
+    });
     try {
-      const reply = await this.#bus.call(new dbus.Message({ destination: SYSTEMD_BUS_NAME, path, interface: iface, member, signature, body }));
+      const reply = await Promise.race([this.#bus.call(message), failure]);
       return (reply?.body ?? []) as unknown[];
     } catch (error) {
+      if (error instanceof SystemdError) throw error;
       const { name, text } = dbusErrorParts(error);
       throw new SystemdError(`${what}: ${text}`, name);
+    } finally {
+      clearTimeout(timer);
+      const index = onLost ? this.#lostListeners.indexOf(onLost) : -1;
+      if (index >= 0) this.#lostListeners.splice(index, 1);
     }
   }
 }

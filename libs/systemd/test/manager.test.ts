@@ -125,6 +125,40 @@ describe('SystemdManager against systemd in a node container', () => {
   });
 });
 
+describe('a lost bus connection', () => {
+  it('fails pending and later calls at once instead of hanging, and a new connection works once the bus is back', async () => {
+    const doomed = await SystemdManager.connect({ address: container.busAddress });
+    const lost: Error[] = [];
+    doomed.onLost((error) => lost.push(error));
+    await writeUnit('lib-slow-stop.service', '[Service]\nExecStart=/bin/sleep 1000\nExecStop=/bin/sleep 3\n');
+    await doomed.startUnit('lib-slow-stop.service');
+    const stopping = doomed.stopUnit('lib-slow-stop.service').then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 300));
+
+    await container.exec(['systemctl', 'kill', '--signal=KILL', 'dbus.service']);
+    await until('the loss to be noticed', () => doomed.lost !== undefined);
+    expect(lost).toHaveLength(1);
+    expect((await stopping)?.message).toMatch(/^lost the connection to systemd: /);
+    await expect(doomed.getUnit('dbus.service')).rejects.toThrow(/^get dbus\.service: lost the connection to systemd: /);
+    doomed.close();
+
+    await container.exec(['systemctl', 'start', 'dbus.service']);
+    let again: SystemdManager | undefined;
+    await until('systemd back on a new bus', async () => {
+      again ??= await SystemdManager.connect({ address: container.busAddress }).catch(() => undefined);
+      return (await again?.getUnit('dbus.service').catch(() => undefined)) !== undefined;
+    });
+    const followed = await again!.followUnit('lib-slow-stop.service', () => undefined);
+    await until('the stop job to finish', () => followed.properties.activeState === 'inactive');
+    again!.close();
+    manager.close();
+    manager = await SystemdManager.connect({ address: container.busAddress });
+  });
+});
+
 describe('SystemdContainer', () => {
   it('says how to build the node image when it is missing', async () => {
     await expect(SystemdContainer.start({ image: 'minicore/no-such-node-image:missing' })).rejects.toThrow('the systemd node image minicore/no-such-node-image:missing is missing: build it with `npm run node-image` (tools/node-image)');

@@ -58,6 +58,8 @@ export class SystemdBackend implements UnitBackend {
   readonly #unitDir: string;
   readonly #stateDir: string;
   #manager: SystemdManager | undefined;
+  #reconnecting: Promise<void> | undefined;
+  #closed = false;
 
   constructor(private readonly options: SystemdBackendOptions) {
     this.#logger = options.logger.child({ component: 'systemd-backend' });
@@ -67,13 +69,54 @@ export class SystemdBackend implements UnitBackend {
     this.#manager = options.manager;
   }
 
-  get #systemd(): SystemdManager {
+  /** The manager, reconnected first if the bus connection was lost (dbus-daemon restarted). */
+  async #systemd(): Promise<SystemdManager> {
     if (!this.#manager) throw new Error('the systemd backend is not initialised');
+    if (!this.#manager.lost) return this.#manager;
+    if (this.options.manager) throw new Error(`lost the connection to systemd: ${this.#manager.lost.message}`);
+    this.#reconnecting ??= this.#reconnect().finally(() => (this.#reconnecting = undefined));
+    await this.#reconnecting;
     return this.#manager;
   }
 
+  async #reconnect(): Promise<void> {
+    const manager = await SystemdManager.connect({ address: this.options.busAddress });
+    if (this.#closed) {
+      manager.close();
+      return;
+    }
+    this.#manager = manager;
+    this.#watchLoss(manager);
+    // The old connection's subscriptions died with it: follow again (and learn what changed meanwhile).
+    for (const unit of this.#units.values()) await this.#follow(unit);
+    this.#logger.info({ units: this.#units.size }, 'reconnected to systemd');
+  }
+
+  /** Reconnects on its own after a loss, so states keep flowing even when the agent asks nothing. */
+  #watchLoss(manager: SystemdManager): void {
+    manager.onLost((error) => {
+      if (this.#closed) return;
+      this.#logger.warn({ err: error }, 'lost the connection to systemd; reconnecting');
+      void (async () => {
+        while (!this.#closed && this.#manager === manager) {
+          try {
+            await this.#systemd();
+            return;
+          } catch (retryError) {
+            this.#logger.debug({ err: retryError }, 'reconnecting to systemd failed; retrying');
+            await new Promise((resolve) => setTimeout(resolve, 1000));
+          }
+        }
+      })();
+    });
+  }
+
   async init(): Promise<void> {
-    this.#manager ??= await SystemdManager.connect({ address: this.options.busAddress });
+    if (!this.#manager) {
+      this.#manager = await SystemdManager.connect({ address: this.options.busAddress });
+      this.#watchLoss(this.#manager);
+    }
+    const systemd = await this.#systemd();
     await mkdir(this.#unitDir, { recursive: true });
     await mkdir(this.#stateDir, { recursive: true });
     let relinked = false;
@@ -86,14 +129,14 @@ export class SystemdBackend implements UnitBackend {
       const unit = this.#newUnit(name, meta?.hash ?? unitHash(options), options);
       unit.launched = meta?.launched ?? false;
       // A link removed behind our back (or never made, if schedulerd died mid-load): make it again.
-      if (!(await this.#systemd.getUnit(name)) || (await this.#systemd.unitProperties(name)).loadState === 'not-found') {
+      if (!(await systemd.getUnit(name)) || (await systemd.unitProperties(name)).loadState === 'not-found') {
         await this.#link(unit);
         relinked = true;
       }
       this.#units.set(name, unit);
       adopted.push(unit);
     }
-    if (relinked) await this.#systemd.reload();
+    if (relinked) await systemd.reload();
     for (const unit of adopted) {
       await this.#follow(unit);
       this.#logger.info({ unit: unit.name, launched: unit.launched, state: this.#state(unit), mainPid: unit.properties?.mainPid }, 'adopted a unit');
@@ -139,7 +182,7 @@ export class SystemdBackend implements UnitBackend {
     try {
       await writeFile(this.#unitFile(name), serializeUnitFile(options), { mode: 0o644 });
       await this.#link(unit);
-      await this.#systemd.reload();
+      await (await this.#systemd()).reload();
       await this.#saveMeta(unit);
     } catch (error) {
       await this.#forget(name).catch(() => undefined);
@@ -157,11 +200,11 @@ export class SystemdBackend implements UnitBackend {
     // fleet's order: only a unit that stopped is unlinked, so nothing keeps running unmanaged. One
     // that is not running (or that systemd could not load) has nothing to stop.
     const p = unit.properties;
-    if (!p || (p.loadState === 'loaded' && p.activeState !== 'inactive' && p.activeState !== 'failed')) await this.#systemd.stopUnit(name);
+    if (!p || (p.loadState === 'loaded' && p.activeState !== 'inactive' && p.activeState !== 'failed')) await (await this.#systemd()).stopUnit(name);
     unit.follower?.stop();
     this.#units.delete(name);
     await this.#forget(name);
-    await this.#systemd.resetFailedUnit(name).catch(() => undefined);
+    await (await this.#systemd()).resetFailedUnit(name).catch(() => undefined);
     this.#emit(name);
   }
 
@@ -169,17 +212,18 @@ export class SystemdBackend implements UnitBackend {
     const unit = this.#require(name);
     unit.launched = true;
     await this.#saveMeta(unit);
-    await this.#systemd.startUnit(name);
+    await (await this.#systemd()).startUnit(name);
   }
 
   async stop(name: string): Promise<void> {
     const unit = this.#require(name);
     unit.launched = false;
     await this.#saveMeta(unit);
-    await this.#systemd.stopUnit(name);
+    await (await this.#systemd()).stopUnit(name);
   }
 
   async close(): Promise<void> {
+    this.#closed = true;
     for (const unit of this.#units.values()) unit.follower?.stop();
     if (!this.options.manager) this.#manager?.close();
     this.#manager = this.options.manager;
@@ -209,20 +253,22 @@ export class SystemdBackend implements UnitBackend {
   }
 
   async #link(unit: SystemdUnit): Promise<void> {
-    await this.#systemd.linkUnitFiles([this.#unitFile(unit.name)], { runtime: true, force: true });
-    if (unit.options.some((option) => option.section === 'Install')) await this.#systemd.enableUnitFiles([this.#unitFile(unit.name)], { runtime: true, force: true });
+    const systemd = await this.#systemd();
+    await systemd.linkUnitFiles([this.#unitFile(unit.name)], { runtime: true, force: true });
+    if (unit.options.some((option) => option.section === 'Install')) await systemd.enableUnitFiles([this.#unitFile(unit.name)], { runtime: true, force: true });
   }
 
   /** Unlinks the unit and deletes its files; systemd forgets it at the reload. */
   async #forget(name: string): Promise<void> {
-    await this.#systemd.disableUnitFiles([name], { runtime: true }).catch((error: unknown) => this.#logger.warn({ err: error, unit: name }, 'unlinking the unit failed'));
+    const systemd = await this.#systemd();
+    await systemd.disableUnitFiles([name], { runtime: true }).catch((error: unknown) => this.#logger.warn({ err: error, unit: name }, 'unlinking the unit failed'));
     await rm(this.#unitFile(name), { force: true });
     await rm(this.#metaFile(name), { force: true });
-    await this.#systemd.reload();
+    await systemd.reload();
   }
 
   async #follow(unit: SystemdUnit): Promise<void> {
-    unit.follower = await this.#systemd.followUnit(unit.name, (properties) => this.#observe(unit, properties));
+    unit.follower = await (await this.#systemd()).followUnit(unit.name, (properties) => this.#observe(unit, properties));
     this.#observe(unit, unit.follower.properties);
   }
 
