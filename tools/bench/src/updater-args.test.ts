@@ -1,0 +1,25 @@
+import { describe, expect, it } from 'vitest';
+import { parseSize, parseUpdaterCommand, UPDATER_USAGE } from './updater-args.js';
+
+describe('npm run bench -- updater options', () => {
+  it('has defaults matching the issue (a 200 MB release, both priorities)', () => {
+    expect(parseUpdaterCommand(['updater'])).toEqual({ kind: 'run', options: { sizeBytes: 200 * 1024 ** 2, priorities: ['idle', 'normal'], baselineSeconds: 10, json: false } });
+  });
+
+  it('reads every option', () => {
+    expect(parseUpdaterCommand(['updater', '--size', '50M', '--priorities', 'idle', '--baseline', '5s', '--output', 'json'])).toEqual({
+      kind: 'run',
+      options: { sizeBytes: 50 * 1024 ** 2, priorities: ['idle'], baselineSeconds: 5, json: true },
+    });
+    expect(parseSize('1G')).toBe(1024 ** 3);
+    expect(parseUpdaterCommand(['updater', '--help'])).toEqual({ kind: 'help', text: UPDATER_USAGE });
+  });
+
+  it('refuses what it cannot measure', () => {
+    expect(() => parseUpdaterCommand(['updater', '--size', 'big'])).toThrow('invalid --size');
+    expect(() => parseUpdaterCommand(['updater', '--size', '10K'])).toThrow('at least 1M');
+    expect(() => parseUpdaterCommand(['updater', '--priorities', 'high'])).toThrow('expected some of idle,normal');
+    expect(() => parseUpdaterCommand(['updater', '--output', 'csv'])).toThrow('expected json');
+    expect(() => parseUpdaterCommand(['updater', 'extra'])).toThrow('unexpected argument');
+  });
+});

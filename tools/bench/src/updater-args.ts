@@ -1,0 +1,90 @@
+import { parseArgs } from 'node:util';
+
+export const INSTALL_PRIORITIES = ['idle', 'normal'] as const;
+export type InstallPriority = (typeof INSTALL_PRIORITIES)[number];
+
+/** What `npm run bench -- updater [options]` asks for. */
+export interface UpdaterBenchOptions {
+  /** Bytes of release content (before compression). */
+  sizeBytes: number;
+  /** updaterd --install-priority values to measure a co-running workload against. */
+  priorities: InstallPriority[];
+  /** Seconds of the workload alone before and after each install (its baseline). */
+  baselineSeconds: number;
+  json: boolean;
+}
+
+export type ParsedUpdaterCommand = { kind: 'run'; options: UpdaterBenchOptions } | { kind: 'help'; text: string };
+
+export class UpdaterUsageError extends Error {
+  override name = 'UpdaterUsageError';
+}
+
+export const UPDATER_USAGE = `Usage: npm run bench -- updater [options]
+
+Measures an update as updaterd installs it from a real update-server on 127.0.0.1 (download over
+HTTP, size + sha256 + ed25519 checks, unpacking into the passive slot with every file synced and
+re-hashed), against sha256sum + tar -xzf of the same bundle; then how much an install slows a
+CPU- and disk-bound workload running beside it (alone just before and after vs during the install; the
+issue's target is <= 10 %), with updaterd's default --install-priority idle (worker under nice 19 + ionice -c 3) and,
+for comparison, normal.
+
+Options:
+  --size 200M          release content before compression (K/M/G; default 200M): half text
+                       (compresses like code), half random bytes
+  --priorities a,b     install priorities to measure with the workload (default idle,normal)
+  --baseline 10s       how long the workload runs alone just before and just after each
+                       install, for its baseline (default 10s)
+  --output json        also write the results to tmp/bench/updater-<date>.json
+  -h, --help           this text`;
+
+export function parseSize(text: string): number {
+  const match = /^(\d+(?:\.\d+)?)([KMG])?$/i.exec(text.trim());
+  if (!match) throw new UpdaterUsageError(`invalid --size ${text}: expected e.g. 200M, 50M or 1G`);
+  const scale = { K: 1024, M: 1024 ** 2, G: 1024 ** 3 }[(match[2] ?? '').toUpperCase() as 'K' | 'M' | 'G'] ?? 1;
+  const bytes = Math.round(Number(match[1]) * scale);
+  if (bytes < 1024 * 1024) throw new UpdaterUsageError(`invalid --size ${text}: at least 1M`);
+  return bytes;
+}
+
+function parseSeconds(text: string): number {
+  const match = /^(\d+(?:\.\d+)?)(s|m)?$/.exec(text.trim());
+  if (!match) throw new UpdaterUsageError(`invalid --baseline ${text}: expected e.g. 10s or 1m`);
+  const seconds = Number(match[1]) * (match[2] === 'm' ? 60 : 1);
+  if (seconds < 1) throw new UpdaterUsageError(`invalid --baseline ${text}: at least 1s`);
+  return seconds;
+}
+
+export function parseUpdaterCommand(argv: readonly string[]): ParsedUpdaterCommand {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      strict: true,
+      options: {
+        size: { type: 'string', default: '200M' },
+        priorities: { type: 'string', default: INSTALL_PRIORITIES.join(',') },
+        baseline: { type: 'string', default: '10s' },
+        output: { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (error) {
+    throw new UpdaterUsageError((error as Error).message);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) return { kind: 'help', text: UPDATER_USAGE };
+  const [command, ...rest] = positionals;
+  if (command !== 'updater') throw new UpdaterUsageError(`this parser reads the updater benchmark's options, not "${command ?? ''}"`);
+  if (rest.length > 0) throw new UpdaterUsageError(`unexpected argument "${rest[0]}"`);
+  if (values.output !== undefined && values.output !== 'json') throw new UpdaterUsageError(`invalid --output ${values.output}: expected json`);
+  const priorities = [...new Set(values.priorities.split(',').map((part) => part.trim()))];
+  for (const priority of priorities) {
+    if (!(INSTALL_PRIORITIES as readonly string[]).includes(priority)) throw new UpdaterUsageError(`invalid --priorities ${values.priorities}: expected some of ${INSTALL_PRIORITIES.join(',')}`);
+  }
+  return {
+    kind: 'run',
+    options: { sizeBytes: parseSize(values.size), priorities: priorities as InstallPriority[], baselineSeconds: parseSeconds(values.baseline), json: values.output === 'json' },
+  };
+}

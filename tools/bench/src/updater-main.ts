@@ -1,0 +1,163 @@
+// npm run bench -- updater: an install by updaterd against sha256sum + tar of the same bundle, and
+// the slowdown of a CPU- and disk-bound workload running beside an install.
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ProcessRegistry } from './processes.js';
+import { parseUpdaterCommand, UPDATER_USAGE, UpdaterUsageError, type InstallPriority, type UpdaterBenchOptions } from './updater-args.js';
+import { buildRelease, installOnce, referenceInstall, sleep, startServer, Workload, type InstallRun } from './updater-bench.js';
+
+const workspaceRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+/** The issue's targets: verify-and-install within 1.2x of sha256sum + tar -x; the workload at most 10 % slower. */
+const INSTALL_RATIO_TARGET = 1.2;
+const SLOWDOWN_TARGET = 0.1;
+const WARM_UP_MS = 1000;
+
+function progress(text: string): void {
+  process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${text}\n`);
+}
+
+export interface UpdaterResults {
+  sizeBytes: number;
+  bundleBytes: number;
+  files: number;
+  referenceMs: number;
+  /** An install with nothing else running, at normal priority (as the reference runs). */
+  install: InstallRun;
+  installRatio: number;
+  /**
+   * Per install priority: the workload's ops/s alone (the mean of a window just before and one just
+   * after the install, so that a change in the machine's other load shows as a difference between
+   * the two, not as a slowdown) and during the install.
+   */
+  withInstall: { priority: InstallPriority; install: InstallRun; aloneBefore: number; aloneAfter: number; workloadAloneOpsPerSec: number; workloadOpsPerSec: number; slowdown: number }[];
+  machine: { cpus: number; ioSchedulers: string[] };
+}
+
+/** The active I/O scheduler of each disk ("none" and mq-deadline ignore ionice's classes; bfq honours them). */
+function ioSchedulers(): string[] {
+  try {
+    return readdirSync('/sys/block')
+      .filter((device) => !/^(loop|ram|zram)/.test(device))
+      .map((device) => `${device}: ${/\[([\w-]+)\]/.exec(readFileSync(`/sys/block/${device}/queue/scheduler`, 'utf8'))?.[1] ?? '?'}`);
+  } catch {
+    return [];
+  }
+}
+
+const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+const percent = (fraction: number) => `${(fraction * 100).toFixed(1)} %`;
+
+function formatResults(results: UpdaterResults): string {
+  const rows: [string, string, string][] = [
+    ['sha256sum + tar -xzf (reference)', seconds(results.referenceMs), ''],
+    [`updaterd install (download, verify, unpack, re-hash)`, seconds(results.install.installMs), `${results.installRatio.toFixed(2)}x reference (target <= ${INSTALL_RATIO_TARGET}x)`],
+    ...results.withInstall.flatMap((run): [string, string, string][] => [
+      [`workload alone (${run.priority} run)`, `${run.workloadAloneOpsPerSec.toFixed(1)} ops/s`, `before ${run.aloneBefore.toFixed(1)}, after ${run.aloneAfter.toFixed(1)}`],
+      [
+        `workload during an install, --install-priority ${run.priority}`,
+        `${run.workloadOpsPerSec.toFixed(1)} ops/s`,
+        `slowdown ${percent(run.slowdown)} (target <= ${percent(SLOWDOWN_TARGET)}); install ${seconds(run.install.installMs)}`,
+      ],
+    ]),
+  ];
+  const width = Math.max(...rows.map((row) => row[0].length));
+  const valueWidth = Math.max(...rows.map((row) => row[1].length));
+  return [
+    `updater — a ${mib(results.sizeBytes)} release (${results.files} files, bundle ${mib(results.bundleBytes)}), ${results.machine.cpus} CPUs, I/O scheduler ${results.machine.ioSchedulers.join(', ') || 'unknown'}`,
+    ...rows.map(([label, value, note]) => `  ${label.padEnd(width)}  ${value.padStart(valueWidth)}  ${note}`),
+    ...results.withInstall.map((run) => `  install worker at ${run.priority}: ${run.install.worker ? `nice ${run.install.worker.nice}, I/O class ${run.install.worker.ioClass}` : 'in updaterd (no worker)'}`),
+  ].join('\n');
+}
+
+function targets(results: UpdaterResults): string[] {
+  return [
+    `${results.installRatio <= INSTALL_RATIO_TARGET ? 'met   ' : 'MISSED'} install time: ${results.installRatio.toFixed(2)}x sha256sum + tar (target <= ${INSTALL_RATIO_TARGET}x)`,
+    ...results.withInstall.map(
+      (run) => `${run.slowdown <= SLOWDOWN_TARGET ? 'met   ' : 'MISSED'} workload slowdown during an install at --install-priority ${run.priority}: ${percent(run.slowdown)} (target <= ${percent(SLOWDOWN_TARGET)})`,
+    ),
+  ];
+}
+
+async function measure(options: UpdaterBenchOptions, registry: ProcessRegistry, dir: string): Promise<UpdaterResults> {
+  progress(`building a ${mib(options.sizeBytes)} release (npm run release of a generated tree)...`);
+  const release = buildRelease(dir, options.sizeBytes);
+  progress(`bundle: ${mib(release.bundleBytes)}, ${release.files} files; starting update-server`);
+  const server = await startServer(registry, dir, release);
+  try {
+    progress('reference: sha256sum + tar -xzf');
+    const referenceMs = referenceInstall(dir, release.bundle);
+    progress('updaterd install at normal priority, nothing else running');
+    const install = await installOnce(registry, dir, 'alone', server.url, release, 'normal');
+    const withInstall: UpdaterResults['withInstall'] = [];
+    for (const priority of options.priorities) {
+      progress(`workload: ${options.baselineSeconds} s alone, during an install at --install-priority ${priority}, ${options.baselineSeconds} s alone`);
+      const workload = new Workload(registry, dir);
+      try {
+        await workload.started();
+        await sleep(WARM_UP_MS);
+        const beforeFrom = Date.now();
+        await sleep(options.baselineSeconds * 1000);
+        const aloneBefore = workload.rate(beforeFrom, Date.now());
+        const run = await installOnce(registry, dir, `with-workload-${priority}`, server.url, release, priority);
+        await sleep(500);
+        const afterFrom = Date.now();
+        await sleep(options.baselineSeconds * 1000);
+        const aloneAfter = workload.rate(afterFrom, Date.now());
+        const workloadOpsPerSec = workload.rate(run.startedAt, run.finishedAt);
+        const workloadAloneOpsPerSec = (aloneBefore + aloneAfter) / 2;
+        withInstall.push({ priority, install: run, aloneBefore, aloneAfter, workloadAloneOpsPerSec, workloadOpsPerSec, slowdown: Math.max(0, 1 - workloadOpsPerSec / workloadAloneOpsPerSec) });
+      } finally {
+        await workload.stop();
+      }
+    }
+    return {
+      sizeBytes: options.sizeBytes,
+      bundleBytes: release.bundleBytes,
+      files: release.files,
+      referenceMs,
+      install,
+      installRatio: install.installMs / referenceMs,
+      withInstall,
+      machine: { cpus: os.cpus().length, ioSchedulers: ioSchedulers() },
+    };
+  } finally {
+    await server.process.stop();
+  }
+}
+
+export async function runUpdaterBenchmark(argv: readonly string[]): Promise<number> {
+  let command;
+  try {
+    command = parseUpdaterCommand(argv);
+  } catch (error) {
+    if (!(error instanceof UpdaterUsageError)) throw error;
+    process.stderr.write(`bench: ${error.message}\n\n${UPDATER_USAGE}\n`);
+    return 2;
+  }
+  if (command.kind === 'help') {
+    process.stdout.write(`${command.text}\n`);
+    return 0;
+  }
+  const registry = new ProcessRegistry();
+  process.on('exit', () => registry.killAllNow());
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => process.exit(130));
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'minicore-bench-updater-'));
+  try {
+    const results = await measure(command.options, registry, dir);
+    process.stdout.write(`\n${formatResults(results)}\n\n${targets(results).join('\n')}\n`);
+    if (command.options.json) {
+      const outDir = path.join(workspaceRoot, 'tmp/bench');
+      mkdirSync(outDir, { recursive: true });
+      const file = path.join(outDir, `updater-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+      writeFileSync(file, `${JSON.stringify({ benchmark: 'updater', at: new Date().toISOString(), results }, null, 2)}\n`);
+      process.stdout.write(`\nresults: ${path.relative(process.cwd(), file)}\n`);
+    }
+    return 0;
+  } finally {
+    registry.killAllNow();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
