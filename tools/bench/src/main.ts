@@ -10,6 +10,7 @@ const BENCHMARKS: Record<string, Benchmark> = {
   kv: { summary: 'kvd against real etcd 3.4: write/read throughput, write latency, watch fan-out', run: async (argv) => (await import('./kv-main.js')).runKvBenchmark(argv) },
   updater: { summary: 'updaterd install vs sha256sum + tar; slowdown of a workload beside an install', run: async (argv) => (await import('./updater-main.js')).runUpdaterBenchmark(argv) },
   runner: { summary: 'runctl run vs docker run start latency; runnerd with 200 containers: memory, death-to-restart', run: async (argv) => (await import('./runner-main.js')).runRunnerBenchmark(argv) },
+  scheduler: { summary: 'schedulerd engine: 10,000 units onto 100 simulated machines on kvd, time to placed and running, kv requests, engine CPU and memory', run: async (argv) => (await import('./scheduler-main.js')).runSchedulerBenchmark(argv) },
 };
 
 function usage(): string {

@@ -1,7 +1,7 @@
 import { fleetRequirements, parseUnitFile, unitHash } from '@minicore/unit-file';
 import { describe, expect, it } from 'vitest';
 import type { ClusterMachine, ClusterUnit } from '../registry/model.js';
-import { ableToRun, ClusterLoad, planPlacement, type PlacementAction } from './placement.js';
+import { ableToRun, busier, ClusterLoad, planPlacement, type PlacementAction } from './placement.js';
 
 function unit(name: string, xFleet = '', extra: Partial<ClusterUnit> = {}): ClusterUnit {
   const options = parseUnitFile(`[Service]\nExecStart=/bin/sleep 100\n[X-Fleet]\n${xFleet}`);
@@ -102,5 +102,39 @@ describe('ableToRun', () => {
     expect(ableToRun(all.get('m1')!, unit('web@2.service'), load)).toEqual({ ok: false, reason: 'conflicts with web@1.service' });
     expect(ableToRun(all.get('m1')!, placedUnits[0]!, load)).toEqual({ ok: true, reason: '' });
     expect(ableToRun(all.get('m1')!, unit('x.service', 'MachineID=m2'), load).reason).toBe('requires machine m2');
+  });
+});
+
+describe('placement by load (--placement load)', () => {
+  const gib = 1024 ** 3;
+  function loaded(id: string, loadPerCpu: number | undefined, freeGiB = 4): [string, ClusterMachine] {
+    return [id, { id, publicIP: '', metadata: {}, ...(loadPerCpu === undefined ? {} : { load: { loadPerCpu, freeMemoryBytes: freeGiB * gib } }) }];
+  }
+
+  it('places on the least busy machine, not the one with the fewest units', () => {
+    const all = new Map([loaded('m1', 0.9), loaded('m2', 0.1), loaded('m3', 0.5)]);
+    const plan = planPlacement(units(unit('a.service'), unit('x.service', '', { target: 'm2' }), unit('y.service', '', { target: 'm2' })), all, { strategy: 'load' });
+    expect(schedules(plan)).toEqual({ 'a.service': 'm2' });
+    // fleet's rule would have picked an empty machine
+    expect(schedules(planPlacement(units(unit('a.service'), unit('x.service', '', { target: 'm2' })), all))).toEqual({ 'a.service': 'm1' });
+  });
+
+  it('breaks load ties by free memory, then by units, then by id', () => {
+    const all = new Map([loaded('m1', 0.2, 2), loaded('m2', 0.2, 8), loaded('m3', 0.22, 8)]);
+    // m2 and m3 are in the same load step with the same free memory: units decide, so they alternate.
+    expect(schedules(planPlacement(units(unit('a.service'), unit('b.service'), unit('c.service')), all, { strategy: 'load' }))).toEqual({ 'a.service': 'm2', 'b.service': 'm3', 'c.service': 'm2' });
+  });
+
+  it('still honours constraints: the least busy machine that may run the unit', () => {
+    const all = new Map([loaded('m1', 0.9), loaded('m2', 0.1)]);
+    const plan = planPlacement(units(unit('a.service', 'Conflicts=b.service'), unit('b.service', '', { target: 'm2' })), all, { strategy: 'load' });
+    expect(schedules(plan)).toEqual({ 'a.service': 'm1' });
+  });
+
+  it('puts machines that report no load after those that do', () => {
+    const all = new Map([loaded('m1', undefined), loaded('m2', 3)]);
+    expect(schedules(planPlacement(units(unit('a.service')), all, { strategy: 'load' }))).toEqual({ 'a.service': 'm2' });
+    expect(busier(all.get('m1')!, all.get('m2')!)).toBeGreaterThan(0);
+    expect(busier(all.get('m1')!, all.get('m1')!)).toBe(0);
   });
 });

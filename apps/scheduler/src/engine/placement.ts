@@ -5,6 +5,15 @@ export type PlacementAction =
   | { kind: 'unschedule'; unit: string; machine: string; reason: string }
   | { kind: 'schedule'; unit: string; machine: string };
 
+/** `units`: fleet's rule, the fewest units. `load`: the least busy by reported load, then free memory, then units. */
+export type PlacementStrategy = 'units' | 'load';
+
+export const placementStrategies: readonly PlacementStrategy[] = ['units', 'load'];
+
+export interface PlacementOptions {
+  strategy?: PlacementStrategy;
+}
+
 export interface Verdict {
   ok: boolean;
   reason: string;
@@ -40,10 +49,30 @@ export class ClusterLoad {
     if (list) this.#onMachine.set(machineId, list.filter((other) => other.name !== unit.name));
   }
 
-  /** Machines by the number of units they carry, fewest first, ties by id (fleet's order). */
-  byLoad(): ClusterMachine[] {
-    return [...this.machines.values()].sort((a, b) => this.unitsOn(a.id).length - this.unitsOn(b.id).length || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  /**
+   * Machines in the order a unit tries them. `units`: fewest units first, ties by id (fleet's
+   * order). `load`: see `busier`; units, then id, break ties.
+   */
+  byLoad(strategy: PlacementStrategy = 'units'): ClusterMachine[] {
+    const byUnits = (a: ClusterMachine, b: ClusterMachine) => this.unitsOn(a.id).length - this.unitsOn(b.id).length || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+    return [...this.machines.values()].sort(strategy === 'load' ? (a, b) => busier(a, b) || byUnits(a, b) : byUnits);
   }
+}
+
+/** Load per CPU is compared in steps of this size, so noise in the load average does not outweigh free memory and unit counts. */
+export const loadStep = 0.1;
+/** Free memory is compared in steps of this many bytes. */
+export const memoryStep = 256 * 1024 * 1024;
+
+/**
+ * `--placement load`'s order: negative when `a` is less busy. Lower load per CPU first, then more
+ * free memory, each compared in coarse steps; a machine that reports no load comes after those
+ * that do. The load is as last reported (every third of the agent TTL), so within one burst the
+ * unit counts are what spreads units over machines of similar load.
+ */
+export function busier(a: ClusterMachine, b: ClusterMachine): number {
+  if (!a.load || !b.load) return a.load ? -1 : b.load ? 1 : 0;
+  return Math.round(a.load.loadPerCpu / loadStep) - Math.round(b.load.loadPerCpu / loadStep) || Math.floor(b.load.freeMemoryBytes / memoryStep) - Math.floor(a.load.freeMemoryBytes / memoryStep);
 }
 
 /**
@@ -72,10 +101,10 @@ function replaces(a: ClusterUnit, b: ClusterUnit): boolean {
 /**
  * One engine pass as pure data, fleet's two steps: first take units off machines that went away or
  * can no longer carry them (or that a Replaces unit pushes away), then place every unplaced
- * non-global unit that is not inactive on the least-loaded machine able to run it. Units are
+ * non-global unit that is not inactive on the least-loaded machine able to run it (by `strategy`). Units are
  * visited by name; placing repeats until nothing changes, so a MachineOf chain lands in one pass.
  */
-export function planPlacement(units: ReadonlyMap<string, ClusterUnit>, machines: ReadonlyMap<string, ClusterMachine>): PlacementAction[] {
+export function planPlacement(units: ReadonlyMap<string, ClusterUnit>, machines: ReadonlyMap<string, ClusterMachine>, options: PlacementOptions = {}): PlacementAction[] {
   const actions: PlacementAction[] = [];
   const sorted = [...units.values()].filter((unit) => !unit.requirements.global).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   // Global units count for load and conflicts, but the engine never places them.
@@ -113,7 +142,7 @@ export function planPlacement(units: ReadonlyMap<string, ClusterUnit>, machines:
     progress = false;
     for (const unit of sorted) {
       if (placed.has(unit.name) || unit.desiredState === 'inactive') continue;
-      const machine = load.byLoad().find((candidate) => candidate.id !== avoid.get(unit.name) && ableToRun(candidate, unit, load).ok);
+      const machine = load.byLoad(options.strategy).find((candidate) => candidate.id !== avoid.get(unit.name) && ableToRun(candidate, unit, load).ok);
       if (!machine) continue;
       actions.push({ kind: 'schedule', unit: unit.name, machine: machine.id });
       load.add({ ...unit, target: machine.id }, machine.id);

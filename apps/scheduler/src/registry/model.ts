@@ -1,5 +1,6 @@
 import type { DesiredState, MachineRecord, UnitStateRecord } from '@minicore/fleet-api';
 import type { FleetRequirements, UnitOption } from '@minicore/unit-file';
+import { loadFromFields, type MachineLoad, type MachineLoadFields } from './machine-load.js';
 
 /** A unit as the cluster knows it: its options, what is asked of it, and where it is scheduled. */
 export interface ClusterUnit {
@@ -18,6 +19,8 @@ export interface ClusterMachine {
   id: string;
   publicIP: string;
   metadata: Record<string, string>;
+  /** What its agent last reported, if it reports it (see machine-load.ts). */
+  load?: MachineLoad | undefined;
 }
 
 export interface ClusterUnitState {
@@ -33,8 +36,9 @@ export interface ClusterSnapshot {
   states: ClusterUnitState[];
 }
 
-export function machineFromRecord(record: MachineRecord): ClusterMachine {
-  return { id: record.ID, publicIP: record.PublicIP, metadata: record.Metadata ?? {} };
+export function machineFromRecord(record: MachineRecord & MachineLoadFields): ClusterMachine {
+  const load = loadFromFields(record);
+  return { id: record.ID, publicIP: record.PublicIP, metadata: record.Metadata ?? {}, ...(load ? { load } : {}) };
 }
 
 /**

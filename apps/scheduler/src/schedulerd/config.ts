@@ -22,6 +22,7 @@ export const schedulerdConfig = defineConfig({
     agentReconcileInterval: duration({ description: 'How often the agent reconciles without a kv change', default: 5_000 }),
     engineReconcileInterval: duration({ description: "How often the engine reconciles without a kv change; its leadership lives five of these (fleet's engine_reconcile_interval)", default: 2_000 }),
     disableEngine: boolean({ description: 'Never compete for engine leadership' }),
+    placement: oneOf(['units', 'load'] as const, { description: "How the engine picks a machine: units (fleet's rule, the fewest units) or load (the least busy by reported load average and free memory, units as the tiebreak)", default: 'units' }),
     tokenLimit: integer({ description: 'Items per page of the API (fleet token_limit)', min: 1, max: 65535, default: 100 }),
     debug: boolean({ description: 'Log at debug level' }),
   },

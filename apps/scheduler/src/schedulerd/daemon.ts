@@ -7,6 +7,7 @@ import type { UnitBackend } from '../agent/backend.js';
 import { installAgentRoutes } from '../api/agent-routes.js';
 import { createApiServer } from '../api/server.js';
 import { Engine } from '../engine/engine.js';
+import type { PlacementStrategy } from '../engine/placement.js';
 import { Registry } from '../registry/registry.js';
 import { createUnitBackend, type UnitBackendChoice } from './unit-backend.js';
 
@@ -21,6 +22,8 @@ export interface SchedulerDaemonOptions {
   agentIntervalMs: number;
   engineIntervalMs: number;
   disableEngine: boolean;
+  /** How the engine picks a machine (default: fleet's fewest units). */
+  placement?: PlacementStrategy;
   tokenLimit: number;
   logger: Logger;
 }
@@ -34,7 +37,7 @@ export interface SchedulerDaemon {
   close(): Promise<void>;
 }
 
-/** Wires one machine's schedulerd: registry over kv, the exec backend, agent, engine, API, and one kv watch waking both loops. */
+/** Wires one machine's schedulerd: registry over kv, the exec backend, agent, engine (each watching kv for what wakes it), API. */
 export async function createSchedulerDaemon(options: SchedulerDaemonOptions): Promise<SchedulerDaemon> {
   const { logger } = options;
   const kv = new KvClient({ endpoints: options.kvEndpoints });
@@ -42,29 +45,12 @@ export async function createSchedulerDaemon(options: SchedulerDaemonOptions): Pr
   const backend = await createUnitBackend(options.unitBackend ?? 'exec', { dataDir: options.dataDir, logger });
   await backend.init();
   const agent = new Agent({ registry, backend, machine: options.machine, ttl: Math.max(1, Math.round(options.agentTtlMs / 1000)), intervalMs: options.agentIntervalMs, logger });
-  const engine = options.disableEngine ? undefined : new Engine({ registry, machineId: options.machine.ID, intervalMs: options.engineIntervalMs, logger });
+  const engine = options.disableEngine ? undefined : new Engine({ registry, machineId: options.machine.ID, intervalMs: options.engineIntervalMs, placement: options.placement ?? 'units', logger });
   const app = createApiServer({ registry, logger, tokenLimit: options.tokenLimit });
   installAgentRoutes(app, { backend, machineId: options.machine.ID });
 
-  const watching = new AbortController();
-  const watch = async () => {
-    while (!watching.signal.aborted) {
-      try {
-        for await (const _change of kv.watchForever(registry.keys.jobs, { recursive: true, signal: watching.signal, maxConsecutiveFailures: Number.POSITIVE_INFINITY })) {
-          engine?.poke();
-          agent.poke();
-        }
-      } catch (error) {
-        if (watching.signal.aborted) return;
-        logger.warn({ err: error }, 'kv watch failed; watching again');
-        await new Promise((resolve) => setTimeout(resolve, 500));
-      }
-    }
-  };
-
   await agent.start();
   engine?.start();
-  const watchDone = watch();
 
   return {
     app,
@@ -72,12 +58,10 @@ export async function createSchedulerDaemon(options: SchedulerDaemonOptions): Pr
     agent,
     backend,
     close: async () => {
-      watching.abort();
       await app.close();
       await engine?.stop();
       await agent.stop();
       await backend.close();
-      await watchDone;
     },
   };
 }

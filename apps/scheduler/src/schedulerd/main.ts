@@ -24,6 +24,7 @@ try {
     agentIntervalMs: config.agentReconcileInterval,
     engineIntervalMs: config.engineReconcileInterval,
     disableEngine: config.disableEngine,
+    placement: config.placement,
     tokenLimit: config.tokenLimit,
     logger,
   });

@@ -1,0 +1,101 @@
+import { parseArgs } from 'node:util';
+
+/** What `npm run bench -- scheduler [options]` asks for. */
+export interface SchedulerBenchOptions {
+  units: number;
+  machines: number;
+  kvMembers: number;
+  /** noop: the clearly named test double of the agents' UnitBackend; exec: real supervised processes. */
+  backend: 'noop' | 'exec';
+  placement: 'units' | 'load';
+  /** Seconds to keep measuring after every unit runs (refresh traffic at rest). */
+  steadySeconds: number;
+  timeoutSeconds: number;
+  json: boolean;
+  cpuProf: boolean;
+}
+
+export const SCHEDULER_USAGE = `Usage: npm run bench -- scheduler [options]
+
+Places units on simulated machines through a real kvd cluster and measures the engine, as the
+scheduler issue asks: the time until every unit is placed and until every one is reported running,
+kv requests per unit (kvd's /metrics), the engine's CPU and memory.
+
+Setup: a kvd cluster on 127.0.0.1; one process hosting the machines, each a real agent with its own
+kv client and its own unit backend; the units submitted as the API writes them (launched), then the
+engine started alone in its own process. The clock starts when the engine process is spawned.
+
+Options:
+  --units 10000        units to place (default 10000)
+  --machines 100       simulated machines (default 100)
+  --kv-members 3       kvd cluster size (default 3)
+  --backend noop|exec  the machines' unit backend (default noop: a test double of our UnitBackend
+                       that runs nothing, since 10,000 real processes on a 2-core host would time
+                       the fork rate, not the scheduler; exec runs each unit's /bin/sleep for real)
+  --placement units|load  the engine's rule (default units, fleet's)
+  --steady 15s         keep measuring this long after all run (TTL refreshes at rest; 0 to skip)
+  --timeout 300s       give up after this long
+  --output json        also write the results to tmp/bench/scheduler-<date>.json
+  --cpu-prof           run the engine under node --cpu-prof and print its hottest functions
+  -h, --help           this text`;
+
+export class SchedulerUsageError extends Error {
+  override name = 'SchedulerUsageError';
+}
+
+function wholeNumber(flag: string, text: string, min: number, max: number): number {
+  if (!/^\d+$/.test(text.trim())) throw new SchedulerUsageError(`invalid --${flag} ${text}: expected a whole number`);
+  const value = Number(text);
+  if (value < min || value > max) throw new SchedulerUsageError(`invalid --${flag} ${text}: expected ${min}..${max}`);
+  return value;
+}
+
+function seconds(flag: string, text: string): number {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(text.trim());
+  if (!match) throw new SchedulerUsageError(`invalid --${flag} ${text}: expected e.g. 15s, 500ms or 2m`);
+  const value = Number(match[1]);
+  return match[2] === 'ms' ? value / 1000 : match[2] === 'm' ? value * 60 : value;
+}
+
+export type SchedulerCommand = { kind: 'run'; options: SchedulerBenchOptions } | { kind: 'help'; text: string };
+
+/** Parses the benchmark's arguments (the leading `scheduler` name included or not). */
+export function parseSchedulerCommand(argv: readonly string[]): SchedulerCommand {
+  const { values, positionals } = parseArgs({
+    args: [...argv],
+    allowPositionals: true,
+    strict: true,
+    options: {
+      units: { type: 'string', default: '10000' },
+      machines: { type: 'string', default: '100' },
+      'kv-members': { type: 'string', default: '3' },
+      backend: { type: 'string', default: 'noop' },
+      placement: { type: 'string', default: 'units' },
+      steady: { type: 'string', default: '15s' },
+      timeout: { type: 'string', default: '300s' },
+      output: { type: 'string' },
+      'cpu-prof': { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) return { kind: 'help', text: SCHEDULER_USAGE };
+  const extra = positionals.filter((word) => word !== 'scheduler');
+  if (extra.length > 0) throw new SchedulerUsageError(`unexpected argument ${extra[0]}`);
+  if (values.backend !== 'noop' && values.backend !== 'exec') throw new SchedulerUsageError(`invalid --backend ${values.backend}: expected noop or exec`);
+  if (values.placement !== 'units' && values.placement !== 'load') throw new SchedulerUsageError(`invalid --placement ${values.placement}: expected units or load`);
+  if (values.output !== undefined && values.output !== 'json') throw new SchedulerUsageError(`invalid --output ${values.output}: only json`);
+  return {
+    kind: 'run',
+    options: {
+      units: wholeNumber('units', values.units, 1, 1_000_000),
+      machines: wholeNumber('machines', values.machines, 1, 10_000),
+      kvMembers: wholeNumber('kv-members', values['kv-members'], 1, 7),
+      backend: values.backend,
+      placement: values.placement,
+      steadySeconds: seconds('steady', values.steady),
+      timeoutSeconds: Math.max(1, seconds('timeout', values.timeout)),
+      json: values.output === 'json',
+      cpuProf: values['cpu-prof'],
+    },
+  };
+}
