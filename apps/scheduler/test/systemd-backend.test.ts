@@ -26,6 +26,8 @@ async function statusOf(name: string) {
 
 beforeAll(async () => {
   node = await startSystemdNode('minicore-scheduler-systemd');
+  // logind also subscribes to systemd's signals; without it the backend's own Subscribe is what counts.
+  await node.exec(['systemctl', 'stop', 'systemd-logind.service']);
   backend = await BackendInNode.start(node);
 }, 120_000);
 

@@ -29,6 +29,9 @@ async function until(what: string, probe: () => boolean | Promise<boolean>, time
 beforeAll(async () => {
   unitsHostDir = await mkdtemp(path.join(tmpdir(), 'minicore-systemd-units-'));
   container = await SystemdContainer.start({ namePrefix: 'minicore-systemd-lib', exposeBus: true, mounts: [{ host: unitsHostDir, container: unitsDir }] });
+  // logind subscribes to systemd too, which would make systemd send its signals whether or not this
+  // client subscribed: without it, every signal seen here proves our own Subscribe works.
+  await container.exec(['systemctl', 'stop', 'systemd-logind.service']);
   manager = await SystemdManager.connect({ address: container.busAddress });
 });
 
@@ -108,6 +111,17 @@ describe('SystemdManager against systemd in a node container', () => {
     expect(states).toContain('activating/auto-restart');
     follower.stop();
     await manager.stopUnit('lib-phoenix.service');
+  });
+
+  it('keeps following across a daemon-reexec (systemd keeps its subscribers)', async () => {
+    await writeUnit('lib-reexec.service', '[Service]\nExecStart=/bin/sleep 1000\n');
+    const follower = await manager.followUnit('lib-reexec.service', () => undefined);
+    await container.exec(['systemctl', 'daemon-reexec']);
+    await container.exec(['systemctl', 'start', 'lib-reexec.service']);
+    await until('the start seen after the reexec', () => follower.properties.activeState === 'active');
+    await manager.stopUnit('lib-reexec.service');
+    await until('the stop seen', () => follower.properties.activeState === 'inactive');
+    follower.stop();
   });
 
   it('names the unit and systemd’s reason when a call is refused', async () => {
