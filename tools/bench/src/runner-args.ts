@@ -33,8 +33,10 @@ or DOCKER_HOST=unix://PATH):
   start      start-to-running latency of \`runctl run -d\` and \`docker run -d\` of the same image,
              interleaved in one run (also runnerd's API without a CLI, and runctl's own start-up)
   supervise  one runnerd supervising --containers containers (restart policy always): its memory,
-             its CPU while nothing happens, and the time from a container's death (SIGKILL through
-             the engine, as docker kill) to runnerd having started it again
+             its CPU while nothing happens, and the time from a container's death (kill -9 of its
+             process from the host) to runnerd having started it again, beside 20 containers under
+             dockerd's own --restart always killed in turn (docker kill would not do: the engine
+             counts it as a manual stop). Needs root on the engine's host.
 
 Every container it makes carries the label io.minicore.bench.run=<this run>, and is removed at the
 end, on an error and on Ctrl-C.

@@ -72,9 +72,11 @@ export class BenchEngine {
     return id;
   }
 
-  async kill(id: string): Promise<void> {
-    const answer = await this.request('POST', `/containers/${id}/kill?signal=SIGKILL`);
-    if (answer.status !== 204) throw new Error(`kill ${id.slice(0, 12)}: ${answer.status} ${answer.text.slice(0, 200)}`);
+  /** The host pid of the container's main process (0 when it is not running). */
+  async pid(id: string): Promise<number> {
+    const answer = await this.request('GET', `/containers/${id}/json`);
+    if (answer.status !== 200) throw new Error(`inspect ${id.slice(0, 12)}: ${answer.status} ${answer.text.slice(0, 200)}`);
+    return (JSON.parse(answer.text) as { State: { Pid: number } }).State.Pid;
   }
 
   async remove(id: string): Promise<void> {

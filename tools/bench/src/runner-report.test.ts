@@ -66,7 +66,7 @@ describe('formatSuperviseTable', () => {
     expect(text).toMatch(/RSS, supervising 200 containers \(MB\)\s+80\.0\n/);
     expect(text).toMatch(/death to restarted, p50 \(ms; 4 and 4 deaths, one at a time\)\s+160\.0\s+320\.0\s+0\.50x\s+< 1000 ms met/);
     expect(text).toMatch(/death to restarted, p99 \(ms\)\s+400\.0\s+800\.0\s+0\.50x\s+< 1000 ms met/);
-    expect(text).toMatch(/burst of 20 killed at once: death to restarted, p50 \/ max \(ms\)\s+300\.0 \/ 700\.0/);
+    expect(text).toMatch(/burst of 20 kill -9 at once: death to restarted, p50 \/ max \(ms\)\s+300\.0 \/ 700\.0/);
     expect(text).toMatch(/create and start 200 through runnerd \(s\) \/ list them all \(ms\)\s+61\.0 \/ 450\.0/);
     expect(formatSuperviseTable(superviseResults([150, 1000]))).toMatch(/p99 \(ms\)\s+1,000\s+2,000\s+0\.50x\s+< 1000 ms MISSED/);
   });

@@ -35,7 +35,7 @@ export interface SuperviseResults {
   deathToRestart: number[];
   /** The same for containers under the engine's own `--restart always`, killed in turn with runnerd's (a reference on a busy machine). */
   dockerdDeathToRestart: number[];
-  /** The benchmark's clock: kill request sent to the `start` event received. */
+  /** The benchmark's clock: kill -9 sent to the `start` event received. */
   killToRestart: number[];
   burst: number;
   burstDeathToRestart: number[];
@@ -144,8 +144,8 @@ export function formatSuperviseTable(results: SuperviseResults): string {
     only(`CPU while nothing happens, ${n} supervised (% of a core over ${Math.round(results.idleWindowMs / 1000)} s)`, results.idleCpuPercent === undefined ? '-' : results.idleCpuPercent.toFixed(2)),
     [`death to restarted, p50 (ms; ${deaths?.count ?? 0} and ${reference?.count ?? 0} deaths, one at a time)`, formatMs(deaths?.p50), formatMs(reference?.p50), formatRatio(ratioOf(deaths?.p50, reference?.p50)), target(deaths?.p50)],
     ['death to restarted, p99 (ms)', formatMs(deaths?.p99), formatMs(reference?.p99), formatRatio(ratioOf(deaths?.p99, reference?.p99)), target(deaths?.p99)],
-    only('kill sent to restart seen, p50 / p99 (ms)', `${formatMs(kills?.p50)} / ${formatMs(kills?.p99)}`),
-    only(`burst of ${results.burst} killed at once: death to restarted, p50 / max (ms)`, results.burst === 0 ? '-' : `${formatMs(burst?.p50)} / ${formatMs(burst?.max)}`),
+    only('kill -9 sent to restart seen by the benchmark, p50 / p99 (ms)', `${formatMs(kills?.p50)} / ${formatMs(kills?.p99)}`),
+    only(`burst of ${results.burst} kill -9 at once: death to restarted, p50 / max (ms)`, results.burst === 0 ? '-' : `${formatMs(burst?.p50)} / ${formatMs(burst?.max)}`),
     only('deaths not restarted within 10 s', String(results.notRestarted)),
     only(`create and start ${n} through runnerd (s) / list them all (ms)`, `${results.createMs === undefined ? '-' : (results.createMs / 1000).toFixed(1)} / ${formatMs(results.listMs)}`),
   ];

@@ -56,7 +56,8 @@ class RestartWatch {
 /**
  * One runnerd with `containers` containers under --restart always: its memory with none and with
  * all of them, its CPU while nothing happens (event-driven supervision costs nothing then), and the
- * time from a container's death (SIGKILL through the engine, as `docker kill`) to its restart.
+ * time from a container's death (kill -9 of its process) to its restart, beside dockerd's own
+ * restart policy on the same machine at the same time.
  */
 export async function measureSupervision(context: SupervisePhaseContext, options: RunnerBenchOptions): Promise<SuperviseResults> {
   const { engine, runnerd, progress } = context;
@@ -141,9 +142,10 @@ export async function measureSupervision(context: SupervisePhaseContext, options
   try {
     progress(`supervision: killing ${options.deaths} of runnerd's containers one at a time, and in turn ${referenceCount} under dockerd's own restart policy`);
     const killAndWait = async (id: string) => {
+      const pid = await engine.pid(id);
       const restarted = watch.expect(id);
       const killedAt = nowMs();
-      await engine.kill(id);
+      killProcess(id, pid);
       const restart = await restarted;
       return restart && { deathToRestart: restart.startAt - restart.dieAt, killToRestart: restart.seenAt - killedAt };
     };
@@ -166,8 +168,9 @@ export async function measureSupervision(context: SupervisePhaseContext, options
     if (burst > 0 && !context.aborted()) {
       progress(`supervision: killing ${burst} containers at once`);
       const victims = ids.slice(options.deaths, options.deaths + burst);
+      const pids = await Promise.all(victims.map((id) => engine.pid(id)));
       const restarts = victims.map((id) => watch.expect(id));
-      await Promise.all(victims.map((id) => engine.kill(id)));
+      victims.forEach((id, i) => killProcess(id, pids[i] as number));
       for (const restart of await Promise.all(restarts)) {
         if (restart) results.burstDeathToRestart.push(restart.startAt - restart.dieAt);
         else results.notRestarted += 1;
@@ -183,6 +186,19 @@ export async function measureSupervision(context: SupervisePhaseContext, options
   results.rssAfterKb = after.rssKb;
   results.rssPeakKb = after.peakKb;
   return results;
+}
+
+/**
+ * A crash: SIGKILL to the container's main process from the host. Not `docker kill`, which the
+ * engine counts as a manual stop, so that its own restart policy (the reference) would not apply.
+ */
+function killProcess(id: string, pid: number): void {
+  if (pid <= 0) throw new Error(`container ${id.slice(0, 12)} has no process to kill (not running)`);
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch (error) {
+    throw new Error(`kill -9 ${pid} (container ${id.slice(0, 12)}): ${(error as Error).message}; run the benchmark as root on the engine's host`, { cause: error });
+  }
 }
 
 async function waitForRunning(engine: BenchEngine, label: string, want: number): Promise<number> {
