@@ -77,6 +77,15 @@ describe('systemd backend in a node container', () => {
     expect(await statusOf('setup.service')).toMatchObject({ state: { active: 'failed' }, lastExit: 'code=exited, status=1' });
   });
 
+  it('reports a unit file systemd refuses, and names the unit and systemd’s reason when it cannot start', async () => {
+    const bad = unit('[Service]\nExecStart=relative/path/to/nothing\n');
+    await backend.load('bad.service', bad.options, bad.hash);
+    expect((await statusOf('bad.service')).state).toEqual({ load: 'bad-setting', active: 'inactive', sub: 'dead' });
+    await expect(backend.start('bad.service')).rejects.toThrow('start bad.service: Unit bad.service has a bad unit file setting.');
+    await backend.unload('bad.service');
+    expect(await backend.status('bad.service')).toBeNull();
+  });
+
   it('follows a killed main process through its Restart=on-failure restart', async () => {
     const phoenix = unit('[Service]\nExecStart=/bin/sleep 1000\nRestart=on-failure\nRestartSec=500ms\n');
     await backend.load('phoenix.service', phoenix.options, phoenix.hash);

@@ -136,6 +136,10 @@ export class SystemdBackend implements UnitBackend {
       this.#units.set(name, unit);
       adopted.push(unit);
     }
+    // What-was-asked records of units whose file is gone (schedulerd died mid-unload) mean nothing now.
+    for (const file of await readdir(this.#stateDir)) {
+      if (!this.#units.has(file.replace(/\.json$/, ''))) await rm(path.join(this.#stateDir, file), { force: true });
+    }
     if (relinked) await systemd.reload();
     for (const unit of adopted) {
       await this.#follow(unit);
