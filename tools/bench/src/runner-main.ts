@@ -1,7 +1,7 @@
 // npm run bench -- runner: runctl/runnerd against docker/dockerd on the same engine, in the same run.
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -145,6 +145,8 @@ export async function runRunnerBenchmark(argv: readonly string[]): Promise<numbe
       }
     }
   } finally {
+    const troubled = failures.length + (start?.errors.length ?? 0) + (supervise?.errors.length ?? 0) + (supervise?.notRestarted ?? 0) + (supervise?.burstNotRestarted ?? 0) > 0;
+    if (troubled) keepLogs(workDir, stamp);
     if (!aborted) {
       progress(`removing every container labelled ${runLabel}`);
       await cleanup.run();
@@ -163,6 +165,14 @@ export async function runRunnerBenchmark(argv: readonly string[]): Promise<numbe
   if (options.json) writeJson(stamp, startedAt, options, { docker, runId, start, supervise, failures, targets });
   const errors = failures.length + (start?.errors.length ?? 0) + (supervise?.errors.length ?? 0);
   return errors > 0 ? 1 : 0;
+}
+
+/** runnerd's logs, kept when something went wrong (the work dir goes with the cleanup). */
+function keepLogs(workDir: string, stamp: string): void {
+  const dir = path.join(workspaceRoot, 'tmp', 'bench', `runner-${stamp}-logs`);
+  mkdirSync(dir, { recursive: true });
+  for (const file of readdirSync(workDir).filter((name) => name.endsWith('.log'))) copyFileSync(path.join(workDir, file), path.join(dir, file));
+  progress(`runnerd logs kept in ${path.relative(process.cwd(), dir) || dir}`);
 }
 
 function writeJson(stamp: string, startedAt: Date, options: RunnerBenchOptions, outcome: Record<string, unknown>): void {

@@ -31,6 +31,7 @@ function superviseResults(deaths: number[], notRestarted = 0): SuperviseResults 
     burst: 20,
     burstDeathToRestart: [300, 700],
     notRestarted,
+    burstNotRestarted: 0,
     errors: [],
   };
 }
@@ -81,7 +82,7 @@ describe('targetLines', () => {
   });
 
   it('counts a death that was never restarted as a miss', () => {
-    expect(targetLines(undefined, superviseResults([100], 2))).toEqual(['MISSED death to restarted with 200 supervised, p99: 2 never restarted (target < 1000 ms)']);
+    expect(targetLines(undefined, superviseResults([100], 2))).toEqual(['MISSED death to restarted with 200 supervised, p99: 2 not restarted within 10 s (target < 1000 ms)']);
   });
 
   it('says nothing about a phase that did not run', () => {

@@ -39,8 +39,10 @@ export interface SuperviseResults {
   killToRestart: number[];
   burst: number;
   burstDeathToRestart: number[];
-  /** Deaths whose restart did not come within the timeout. */
+  /** Deaths (one at a time) whose restart did not come within 10 s. */
   notRestarted: number;
+  /** Burst deaths whose restart did not come within 60 s. */
+  burstNotRestarted: number;
   errors: string[];
 }
 
@@ -146,7 +148,7 @@ export function formatSuperviseTable(results: SuperviseResults): string {
     ['death to restarted, p99 (ms)', formatMs(deaths?.p99), formatMs(reference?.p99), formatRatio(ratioOf(deaths?.p99, reference?.p99)), target(deaths?.p99)],
     only('kill -9 sent to restart seen by the benchmark, p50 / p99 (ms)', `${formatMs(kills?.p50)} / ${formatMs(kills?.p99)}`),
     only(`burst of ${results.burst} kill -9 at once: death to restarted, p50 / max (ms)`, results.burst === 0 ? '-' : `${formatMs(burst?.p50)} / ${formatMs(burst?.max)}`),
-    only('deaths not restarted within 10 s', String(results.notRestarted)),
+    only('deaths not restarted: one at a time within 10 s / burst within 60 s', `${results.notRestarted} / ${results.burstNotRestarted}`),
     only(`create and start ${n} through runnerd (s) / list them all (ms)`, `${results.createMs === undefined ? '-' : (results.createMs / 1000).toFixed(1)} / ${formatMs(results.listMs)}`),
   ];
   const heading = `supervision: one runnerd, ${n} containers with --restart always, default backoff (first restart after 100 ms, as dockerd)`;
@@ -165,7 +167,7 @@ export function targetLines(start: StartResults | undefined, supervise: Supervis
     const deaths = spread(supervise.deathToRestart);
     const worst = supervise.notRestarted > 0 ? Number.POSITIVE_INFINITY : deaths?.p99;
     lines.push(
-      `${mark(verdict(worst, RESTART_TARGET_MS, true))} death to restarted with ${supervise.containers} supervised, p99: ${supervise.notRestarted > 0 ? `${supervise.notRestarted} never restarted` : `${formatMs(deaths?.p99)} ms`} (target < ${RESTART_TARGET_MS} ms)`,
+      `${mark(verdict(worst, RESTART_TARGET_MS, true))} death to restarted with ${supervise.containers} supervised, p99: ${supervise.notRestarted > 0 ? `${supervise.notRestarted} not restarted within 10 s` : `${formatMs(deaths?.p99)} ms`} (target < ${RESTART_TARGET_MS} ms)`,
     );
   }
   return lines;
