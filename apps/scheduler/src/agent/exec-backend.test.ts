@@ -1,10 +1,10 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { appendFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createLogger } from '@minicore/log';
 import { parseUnitFile, unitHash } from '@minicore/unit-file';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ExecBackend } from './exec-backend.js';
+import { ExecBackend, followLogFile } from './exec-backend.js';
 
 const logger = createLogger({ name: 'test', level: 'silent' });
 let dir: string;
@@ -115,5 +115,50 @@ describe('the exec backend', () => {
     await exec.start('empty.service');
     expect(exec.status('empty.service')?.state.active).toBe('failed');
     expect((await exec.journal('empty.service', 5)).join('\n')).toContain('has no ExecStart');
+  });
+
+  it('follows a unit\'s log (journal -f): the last lines, then each line the process writes, until aborted', async () => {
+    const exec = backend();
+    await exec.init();
+    const marker = path.join(dir, 'go');
+    // Three lines at once, then one more only once the test creates the marker file.
+    await load(exec, 'talk.service', `[Service]\nExecStart=/bin/sh -c 'echo one; echo two; echo three; while [ ! -e ${marker} ]; do sleep 0.05; done; echo four; sleep 1000'\n`);
+    await exec.start('talk.service');
+    const deadline = Date.now() + 5000;
+    while (!(await exec.journal('talk.service', 10)).includes('three') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+
+    const stop = new AbortController();
+    const seen: string[] = [];
+    const following = (async () => {
+      for await (const line of exec.followJournal('talk.service', 2, stop.signal)) {
+        seen.push(line);
+        if (line === 'two' || line === 'three') continue;
+        if (line === 'four') stop.abort();
+      }
+    })();
+    await until('the last two lines', () => seen.length >= 2);
+    expect(seen).toEqual(['two', 'three']);
+    await writeFile(marker, '');
+    await following; // ends once aborted after "four"
+    expect(seen).toEqual(['two', 'three', 'four']);
+  });
+
+  it('a followed log file: a partial line waits for its newline, and a replaced file is read from its start', async () => {
+    const file = path.join(dir, 'log');
+    await writeFile(file, 'a\nb\npart');
+    const stop = new AbortController();
+    const seen: string[] = [];
+    const following = (async () => {
+      for await (const line of followLogFile(file, 10, stop.signal, 20)) seen.push(line);
+    })();
+    await until('the complete lines', () => seen.length >= 2);
+    await appendFile(file, 'ial\n');
+    await until('the completed line', () => seen.length >= 3);
+    await rm(file);
+    await writeFile(file, 'fresh\n');
+    await until('the new file', () => seen.length >= 4);
+    stop.abort();
+    await following;
+    expect(seen).toEqual(['a', 'b', 'partial', 'fresh']);
   });
 });

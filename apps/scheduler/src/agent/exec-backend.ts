@@ -1,7 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { constants } from 'node:os';
-import { mkdir, open, readFile, readdir, rm, writeFile, appendFile } from 'node:fs/promises';
+import { mkdir, open, readFile, readdir, rm, stat, writeFile, appendFile } from 'node:fs/promises';
 import path from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '@minicore/log';
 import { parseUnitFile, serializeUnitFile, type UnitOption } from '@minicore/unit-file';
 import type { BackendUnit, BackendUnitStatus, UnitBackend, UnitSystemdState } from './backend.js';
@@ -60,6 +62,8 @@ export interface ExecBackendOptions {
   stopTimeoutMs?: number;
   /** How often a process adopted after a restart is checked for exit. */
   adoptedPollMs?: number;
+  /** How often a followed log file is checked for new lines. */
+  followPollMs?: number;
 }
 
 /**
@@ -134,6 +138,11 @@ export class ExecBackend implements UnitBackend {
     const all = text.split('\n');
     if (all[all.length - 1] === '') all.pop();
     return all.slice(-lines);
+  }
+
+  /** `journal -f`: the last lines of the unit's log file, then each line appended to it, until `signal` aborts. */
+  followJournal(name: string, lines: number, signal: AbortSignal): AsyncIterable<string> {
+    return followLogFile(path.join(this.#dir(name), 'log'), lines, signal, this.options.followPollMs ?? 200);
   }
 
   onChange(listener: (name: string) => void): void {
@@ -349,5 +358,57 @@ async function readJson<T>(file: string): Promise<T | undefined> {
     return JSON.parse(await readFile(file, 'utf8')) as T;
   } catch {
     return undefined;
+  }
+}
+
+/**
+ * Follows a log file like `tail -n LINES -F`: complete lines only (a line still being written waits
+ * for its newline), and it starts over when the file is truncated or replaced (unload removes the
+ * unit's folder, a later load creates a new log). It polls with stat rather than watching: a watch
+ * on a file that is removed and created again goes silent.
+ */
+export async function* followLogFile(file: string, lines: number, signal: AbortSignal, pollMs: number): AsyncGenerator<string> {
+  let offset = 0;
+  let inode: number | undefined;
+  let decoder = new StringDecoder('utf8');
+  let pending = '';
+  let first = true;
+  while (!signal.aborted) {
+    const info = await stat(file).catch(() => undefined);
+    if (!info || (inode !== undefined && (info.ino !== inode || info.size < offset))) {
+      offset = 0;
+      decoder = new StringDecoder('utf8');
+      pending = '';
+    }
+    inode = info?.ino;
+    if (info && info.size > offset) {
+      const chunk = await readRange(file, offset, info.size);
+      offset += chunk.length;
+      const parts = (pending + decoder.write(chunk)).split('\n');
+      pending = parts.pop() ?? '';
+      for (const line of first ? parts.slice(-lines) : parts) {
+        if (signal.aborted) return;
+        yield line;
+      }
+    }
+    first = false;
+    try {
+      await sleep(pollMs, undefined, { signal });
+    } catch {
+      return; // aborted
+    }
+  }
+}
+
+/** The bytes from..to of the file (fewer if it shrank, none if it is gone meanwhile). */
+async function readRange(file: string, from: number, to: number): Promise<Buffer> {
+  const handle = await open(file, 'r').catch(() => undefined);
+  if (!handle) return Buffer.alloc(0);
+  try {
+    const buffer = Buffer.alloc(to - from);
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, from);
+    return buffer.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
   }
 }
