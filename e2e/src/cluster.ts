@@ -54,8 +54,26 @@ function machinesAt(addressOf: (i: number) => string): ClusterMachine[] {
   });
 }
 
+/**
+ * Runs vagrant; once more when it failed for a reason of its own rather than the machine's: Debian's
+ * Ruby 3.1 sometimes aborts under load ("[BUG] timer_settime"), and a machine can be briefly locked by
+ * another vagrant command. Both commands used here (halt, up) may safely run again.
+ */
+async function vagrant(args: string[], timeoutMs = 180_000): Promise<{ ms: number }> {
+  const started = performance.now();
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await runCommand('vagrant', args, { cwd: vagrantDir, timeoutMs });
+      return { ms: Math.round(performance.now() - started) };
+    } catch (error) {
+      const transient = /\[BUG\]|because it is locked/.test((error as Error).message);
+      if (!transient || attempt === 3) throw error;
+      console.log(`vagrant ${args.join(' ')} failed for a reason of vagrant's own; again (attempt ${attempt + 1})`);
+    }
+  }
+}
+
 function vagrantCluster(): Cluster {
-  const vagrant = (args: string[], timeoutMs = 180_000) => runCommand('vagrant', args, { cwd: vagrantDir, timeoutMs });
   const containerId = (name: string) => fs.readFileSync(path.join(vagrantStateDir, 'machines', name, 'docker', 'id'), 'utf8').trim();
   return {
     kind: 'vagrant',

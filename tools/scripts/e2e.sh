@@ -10,8 +10,8 @@ set -uo pipefail
 cd "$(dirname "$0")/../.."
 root=$(pwd)
 # The apps the machines run (kvd, runnerd, schedulerd, updaterd and update-server) and the CLIs the
-# suite drives them with.
-apps=(@minicore/kv @minicore/runner @minicore/scheduler @minicore/updater)
+# suite drives them with, and the release tool that packs them for the machines.
+apps=(@minicore/kv @minicore/runner @minicore/scheduler @minicore/updater @minicore/release-tool)
 
 boot=0
 if [ -z "${MINICORE_E2E_CLUSTER:-}" ]; then boot=1; export MINICORE_E2E_CLUSTER=vagrant; fi
@@ -68,7 +68,13 @@ if [ "$boot" = 1 ]; then
   run bash tools/scripts/node-image.sh || { echo "e2e: node image build failed"; exit 1; }
   finish "node image"
   begin "vagrant up --provider=docker (MINICORE_MACHINES=${MINICORE_MACHINES:-3})"
-  run env -C vagrant vagrant up --provider=docker --provision || { echo "e2e: vagrant up failed"; exit 1; }
+  # Once more on failure: with other clusters on the same engine, the docker provider can trip over a
+  # network that vanishes while it looks for its own, and a machine can be briefly locked; `vagrant up
+  # --provision` is idempotent, so a second run finishes what the first one left.
+  if ! run env -C vagrant vagrant up --provider=docker --provision; then
+    echo "e2e: vagrant up failed; once more"
+    run env -C vagrant vagrant up --provider=docker --provision || { echo "e2e: vagrant up failed"; exit 1; }
+  fi
   finish "vagrant up"
 fi
 

@@ -1,18 +1,19 @@
 #!/usr/bin/env bash
 # Provisions one Minicore machine (run as root by `vagrant up` / `vagrant provision`; idempotent):
-# Node 20 and a Docker engine when the box lacks them, the release into slot A, machine metadata,
-# systemd units for kvd, runnerd, schedulerd and updaterd (in that order; update-server on the first
-# machine). A unit restarts only when its file changed, all of them when the release changed.
-# Env (from the Vagrantfile): MINICORE_MACHINE (i), MINICORE_MACHINES (N), MINICORE_SUBNET, MINICORE_SRC,
+# Node 20 and a Docker engine when the box lacks them, the host's build as a signed release into the
+# booted slot (A on a fresh machine), machine metadata, the boot selector, systemd units for kvd,
+# runnerd, schedulerd and updaterd (in that order; update-server on the first machine). A unit restarts
+# only when its file changed, all of them when the release changed.
+# Env (from the Vagrantfile): MINICORE_MACHINE (i), MINICORE_MACHINES (N), MINICORE_SUBNET, MINICORE_SRC
+# (the host's workspace), MINICORE_BUNDLE (the host's build as a signed release bundle),
 # MINICORE_RELEASE_PUBKEY (the cluster's release key, base64 of its PEM), MINICORE_UPDATE_TOKEN (the
 # update-server's admin token; first machine only).
 set -euo pipefail
 i="${MINICORE_MACHINE:?}"; machines="${MINICORE_MACHINES:?}"; subnet="${MINICORE_SUBNET:?}"; src="${MINICORE_SRC:?}"
-pubkey="${MINICORE_RELEASE_PUBKEY:?}"; token="${MINICORE_UPDATE_TOKEN:-}"
+bundle="${MINICORE_BUNDLE:?}"; pubkey="${MINICORE_RELEASE_PUBKEY:?}"; token="${MINICORE_UPDATE_TOKEN:-}"
 name="core-$i"
 ip="$subnet.$((10 + i))"
 slots=/opt/minicore/slots
-slot=$slots/A
 say() { echo "$name: $*"; }
 
 systemctl is-system-running --wait >/dev/null 2>&1 || true
@@ -40,34 +41,6 @@ docker_settings=$(/usr/local/bin/node -e '
 systemctl enable --now docker.service >/dev/null 2>&1 || say "warning: docker.service did not start"
 [ "$docker_settings" = changed ] && { systemctl restart docker.service || say "warning: docker.service did not restart"; }
 
-# --- The release: the built workspace's runtime parts, into slot A ---
-for main in kv/dist/kvd runner/dist/runnerd scheduler/dist/schedulerd updater/dist/updaterd updater/dist/update-server; do
-  [ -f "$src/apps/$main/main.js" ] || { say "no built release in $src: apps/$main/main.js is missing (run npm run build on the host)"; exit 1; }
-done
-mkdir -p "$slot" /var/lib/minicore
-# Build-only packages stay behind (they are most of node_modules); everything else is kept, so a new
-# runtime dependency needs no change here.
-rsync -a --checksum --delete --itemize-changes \
-  --exclude='node_modules/.cache/' --exclude='node_modules/.vite*/' \
-  --exclude='/node_modules/nx/' --exclude='/node_modules/@nx/' --exclude='/node_modules/@nrwl/' \
-  --exclude='/node_modules/typescript/' --exclude='/node_modules/@typescript-eslint/' --exclude='/node_modules/typescript-eslint/' \
-  --exclude='/node_modules/eslint*/' --exclude='/node_modules/@eslint*/' \
-  --exclude='/node_modules/vite/' --exclude='/node_modules/vitest/' --exclude='/node_modules/@vitest/' \
-  --exclude='/node_modules/esbuild/' --exclude='/node_modules/@esbuild/' --exclude='/node_modules/rollup/' --exclude='/node_modules/@rollup/' \
-  --exclude='/node_modules/@swc*/' --exclude='/node_modules/tsx/' --exclude='/node_modules/@oxc-*/' --exclude='/node_modules/@rolldown/' --exclude='/node_modules/rolldown/' \
-  --include='/package.json' --include='/node_modules/***' \
-  --include='/apps/' --include='/libs/' --include='/apps/*/' --include='/libs/*/' \
-  --include='/*/*/package.json' --include='/*/*/bin/***' --include='/*/*/dist/***' --include='/*/*/node_modules/***' \
-  --exclude='*.tsbuildinfo' --exclude='*' \
-  "$src/" "$slot/" > /var/lib/minicore/release-sync.log || {
-  # 24: files vanished while copying (a build running on the host at the same time): not an error.
-  code=$?; [ "$code" = 24 ] || { say "copying the release failed (rsync exit $code)"; exit 1; }
-}
-# Files are compared by content (--checksum: a rebuild on the host that gives the same files is no new
-# release); lines starting with "." only touch times: not a change of the release.
-changes=$(grep -cv '^\.' /var/lib/minicore/release-sync.log || true)
-say "release in $slot ($changes files changed, $(du -sh "$slot" | cut -f1))"
-
 # --- Machine metadata, the cluster's release key and the commands on PATH ---
 mkdir -p /etc/minicore /var/lib/minicore
 peer() { printf '%s.%s' "$subnet" "$((10 + $1))"; }
@@ -81,7 +54,6 @@ update_server="http://$(peer 1):4005"
 # between machines so that constraints have something to select.
 if [ $((i % 2)) = 1 ]; then disk=ssd; else disk=hdd; fi
 metadata="machine=$name,disk=$disk"
-version=$(sed -n 's/^ *"version": *"\([^"]*\)".*/\1/p' "$src/package.json" | head -1)
 
 changed=()       # units whose file changed in this run
 # install_file PATH MODE [UNIT]: writes stdin to PATH when it differs; remembers UNIT as changed (so
@@ -111,26 +83,65 @@ install_file /etc/minicore/release-key.pub 644 minicore-updaterd.service < <(pri
 install_file /etc/profile.d/minicore.sh 644 <<'SH'
 set -a; . /etc/minicore/machine.env; set +a
 SH
+# --- The release: the host's build as a signed bundle, installed into the booted slot ---
+# The Vagrantfile packs the host's build (npm run release's tool, signed with the cluster's key) into
+# $bundle before provisioning. A machine runs its daemons from /opt/minicore/current, the link the
+# boot selector points at the slot it picks; provisioning installs into the slot booted now (A on a
+# fresh machine), so that an update from update-server goes to the other one.
+[ -f "$bundle" ] || { say "no release bundle at $bundle (the Vagrantfile's trigger makes it: is the host built? npm run build)"; exit 1; }
+# The host's updaterd installs (a slot's own would be overwritten while it runs; a fresh machine has none).
+install_updaterd="$src/apps/updater/bin/updaterd.js"
+mkdir -p "$slots" /opt/minicore/boot
+bundle_sha=$(sha256sum "$bundle" | cut -d' ' -f1)
+# The slot this boot runs from, as the boot selector recorded it (none on a fresh machine).
+booted_slot() { sed -n 's/.*"slot": *"\([AB]\)".*/\1/p' "$slots/booted.json" 2>/dev/null | head -1 || true; }
+release_changed=0
+if [ "$bundle_sha" != "$(cat /var/lib/minicore/provisioned-release.sha256 2>/dev/null)" ]; then
+  booted=$(booted_slot)
+  if [ -n "$booted" ]; then
+    # Replacing the running slot: its daemons stop first (as `updaterd install --force` asks).
+    systemctl stop minicore-updaterd minicore-update-server minicore-schedulerd minicore-runnerd minicore-kvd 2>/dev/null || true
+    installed=$(/usr/local/bin/node "$install_updaterd" install --slots-dir "$slots" --bundle "$bundle" --trusted-key /etc/minicore/release-key.pub --slot "$booted" --force)
+  else
+    installed=$(/usr/local/bin/node "$install_updaterd" install --slots-dir "$slots" --bundle "$bundle" --trusted-key /etc/minicore/release-key.pub)
+  fi
+  echo "$bundle_sha" > /var/lib/minicore/provisioned-release.sha256
+  release_changed=1
+  say "release $(sed -n 's/.*"version":"\([^"]*\)".*/\1/p' <<<"$installed") installed into slot $(sed -n 's/^{"slot":"\([AB]\)".*/\1/p' <<<"$installed")"
+fi
+# The boot selector lives outside the slots (like GRUB), so that an update never replaces what boots it.
+slot_now=$(booted_slot)
+selector_source="$slots/${slot_now:-A}/boot/updaterd-boot.mjs"
+cmp -s "$selector_source" /opt/minicore/boot/updaterd-boot.mjs || install -m 755 "$selector_source" /opt/minicore/boot/updaterd-boot.mjs
+current=/opt/minicore/current
+# A machine provisioned before releases were bundles ran slot A as a plain copy: point the link anyway.
+[ -e "$current" ] || ln -sfn "$slots/${slot_now:-A}" "$current"
+
 # cli NAME SCRIPT ENVVAR DEFAULT: a command on PATH running the release's CLI, aimed at this machine.
 cli() {
   install_file "/usr/local/bin/$1" 755 <<SH
 #!/bin/sh
 [ -n "\${$3:-}" ] || $3=$4; export $3
-exec /usr/local/bin/node $slot/apps/$2 "\$@"
+exec /usr/local/bin/node $current/apps/$2 "\$@"
 SH
 }
-cli kvctl kv/dist/kvctl/main.js KVCTL_ENDPOINTS http://127.0.0.1:2379
-cli runctl runner/dist/runctl/main.js RUNCTL_ENDPOINT "http://$ip:4003"
-cli schedctl scheduler/dist/schedctl/main.js SCHEDCTL_ENDPOINT "http://$ip:4002"
-cli updatectl updater/dist/updatectl/main.js UPDATECTL_SERVER "$update_server"
-# updaterd owns its name on the system bus only with this policy (dbus-daemon reloads it by itself).
-install_file /etc/dbus-1/system.d/io.minicore.UpdateEngine.conf 644 minicore-updaterd.service < "$src/apps/updater/dbus/io.minicore.UpdateEngine.conf"
+cli kvctl kv/bin/kvctl.js KVCTL_ENDPOINTS http://127.0.0.1:2379
+cli runctl runner/bin/runctl.js RUNCTL_ENDPOINT "http://$ip:4003"
+cli schedctl scheduler/bin/schedctl.js SCHEDCTL_ENDPOINT "http://$ip:4002"
+cli updatectl updater/bin/updatectl.js UPDATECTL_SERVER "$update_server"
+# updaterd owns its name on the system bus only with this policy, which the bus must have loaded
+# before updaterd starts (it does not try again).
+install_file /etc/dbus-1/system.d/io.minicore.UpdateEngine.conf 644 dbus-policy < "$src/apps/updater/dbus/io.minicore.UpdateEngine.conf"
+if [[ " ${changed[*]} " == *" dbus-policy "* ]]; then
+  systemctl reload dbus.service || say "warning: the system bus did not reload its policy"
+  changed+=(minicore-updaterd.service)
+fi
 
 # --- systemd units: the boot selector, then kvd, runnerd, schedulerd, updaterd ---
 node=/usr/local/bin/node
-# The boot selector (GRUB's part) runs once per boot, before the daemons: it records the booted slot,
-# which updaterd marks successful once the machine is healthy. The daemons still run from slot A
-# (installed from the host's build), not yet from the slot it picks.
+# The boot selector (GRUB's part) runs once per boot, before the daemons: it picks slot A or B by
+# priority, tries and successful, records the choice (updaterd marks it successful once the machine is
+# healthy) and points $current at it, where every daemon starts from.
 install_file /etc/systemd/system/minicore-boot.service 644 minicore-boot.service <<UNIT
 [Unit]
 Description=Minicore boot selector (picks slot A or B by priority, tries, successful)
@@ -139,7 +150,7 @@ Before=minicore-kvd.service
 [Service]
 Type=oneshot
 RemainAfterExit=yes
-ExecStart=$node $slot/apps/updater/dist/updaterd/main.js boot --slots-dir $slots
+ExecStart=$node /opt/minicore/boot/updaterd-boot.mjs --slots-dir $slots --current-link $current
 
 [Install]
 WantedBy=multi-user.target
@@ -156,7 +167,7 @@ Wants=minicore-boot.service
 StartLimitIntervalSec=0
 
 [Service]
-ExecStart=$node $slot/apps/kv/dist/kvd/main.js \\
+ExecStart=$node $current/apps/kv/bin/kvd.js \\
   --name $name --data-dir /var/lib/minicore/kv \\
   --listen-client-urls http://$ip:2379,http://127.0.0.1:2379 \\
   --advertise-client-urls http://$ip:2379 \\
@@ -180,7 +191,7 @@ Wants=minicore-kvd.service docker.service
 StartLimitIntervalSec=0
 
 [Service]
-ExecStart=$node $slot/apps/runner/dist/runnerd/main.js \\
+ExecStart=$node $current/apps/runner/bin/runnerd.js \\
   --listen $ip:4003 --docker-socket /var/run/docker.sock \\
   --kv-endpoints http://127.0.0.1:2379 --advertise-host $ip --machine-id $name \\
   --data-dir /var/lib/minicore/runner
@@ -195,7 +206,7 @@ UNIT
 # The scheduler runs units through systemd when this release's schedulerd can, else as supervised
 # processes (exec backend). With exec, the units are processes in schedulerd's cgroup: KillMode=process
 # lets them outlive a restart of schedulerd, which adopts them again (as it is designed to).
-if $node "$slot/apps/scheduler/dist/schedulerd/main.js" --help 2>/dev/null | grep -q -- '--unit-backend <[^>]*systemd'; then
+if $node "$current/apps/scheduler/bin/schedulerd.js" --help 2>/dev/null | grep -q -- '--unit-backend <[^>]*systemd'; then
   backend=systemd; kill_mode=control-group
 else
   backend=exec; kill_mode=process
@@ -208,7 +219,7 @@ Wants=minicore-kvd.service minicore-runnerd.service
 StartLimitIntervalSec=0
 
 [Service]
-ExecStart=$node $slot/apps/scheduler/dist/schedulerd/main.js \\
+ExecStart=$node $current/apps/scheduler/bin/schedulerd.js \\
   --kv-endpoints http://127.0.0.1:2379 --machine-id $name --public-ip $ip \\
   --api-listen $ip:4002 --metadata $metadata --unit-backend $backend \\
   --data-dir /var/lib/minicore/scheduler
@@ -222,8 +233,9 @@ WantedBy=multi-user.target
 UNIT
 
 # updaterd: checks in with the update server on the first machine, installs signed releases into the
-# passive slot, marks the booted slot good once this machine's daemons answer, and reboots under the
-# kv semaphore (locksmith's etcd-lock: one machine at a time).
+# passive slot, marks the booted slot good once this machine's daemons have answered for 20 s (a demo
+# cluster's patience; the default is 45 s), and reboots under the kv semaphore (locksmith's etcd-lock:
+# one machine at a time, the next one after this one is healthy again).
 install_file /etc/systemd/system/minicore-updaterd.service 644 minicore-updaterd.service <<UNIT
 [Unit]
 Description=Minicore updaterd (A/B updates of this machine, reboots under the kv semaphore)
@@ -232,10 +244,11 @@ Wants=minicore-schedulerd.service minicore-boot.service
 StartLimitIntervalSec=0
 
 [Service]
-ExecStart=$node $slot/apps/updater/dist/updaterd/main.js \\
-  --slots-dir $slots --machine-id $name --version $version \\
+ExecStart=$node $current/apps/updater/bin/updaterd.js \\
+  --slots-dir $slots --machine-id $name \\
   --server $update_server/v1/update/ --trusted-key /etc/minicore/release-key.pub \\
   --health-urls http://127.0.0.1:2379/health,http://$ip:4003/health,http://$ip:4002/health \\
+  --healthy-after 20s --health-interval 2s \\
   --first-check-delay 30s --check-interval 5m --check-fuzz 30s \\
   --reboot-strategy etcd-lock --kv-endpoints http://127.0.0.1:2379
 Restart=always
@@ -260,7 +273,7 @@ StartLimitIntervalSec=0
 
 [Service]
 EnvironmentFile=/etc/minicore/update-server.env
-ExecStart=$node $slot/apps/updater/dist/update-server/main.js \\
+ExecStart=$node $current/apps/updater/bin/update-server.js \\
   --listen $ip:4005 --data-dir /var/lib/minicore/update-server \\
   --trusted-key /etc/minicore/release-key.pub --public-url http://$ip:4005
 Restart=always
@@ -279,7 +292,7 @@ systemctl start minicore-boot.service
 # A new release restarts every daemon; a changed unit (or its key or policy) restarts only that unit.
 restart=()
 for service in "${services[@]}"; do
-  if [ "$changes" -gt 0 ] || [[ " ${changed[*]} " == *" $service "* ]]; then restart+=("$service"); fi
+  if [ "$release_changed" = 1 ] || [[ " ${changed[*]} " == *" $service "* ]]; then restart+=("$service"); fi
 done
 if [ "${#restart[@]}" -gt 0 ]; then
   say "restarting ${restart[*]} (release or units changed)"
