@@ -2,13 +2,16 @@ import path from 'node:path';
 import { createCli, formatJson, formatTable, globals, Option, OperationError, UsageError, type Command, type Streams } from '@minicore/cli';
 import { fromUnitOptions, toUnitOptions, type DesiredState, type MachineJson, type UnitJson } from '@minicore/fleet-api';
 import { parseUnitFile, parseUnitName, serializeUnitFile, templateName, unitHash, UnitFileError, lastValue } from '@minicore/unit-file';
+import { installAgentCommands } from './agent-commands.js';
 import { FleetClient } from './fleet-client.js';
-import { localPathFor, readLocalUnit, unitNameFromArg } from './unit-args.js';
+import { isGlobal, localPathFor, readLocalUnit, unitNameFromArg } from './unit-args.js';
 
 export interface SchedctlOptions {
   streams: Streams;
   /** Time between two polls while blocking (fleetctl: 250 ms). */
   pollMs?: number;
+  /** Ends `journal -f` when aborted (in-process callers); a real process stops on SIGINT or SIGTERM. */
+  interrupt?: AbortSignal;
 }
 
 type Output = 'table' | 'json';
@@ -239,10 +242,8 @@ export function createSchedctl(options: SchedctlOptions): Command {
     streams.stdout(table(fields.map(([f]) => f.toUpperCase()), machines.map((m) => fields.map(([, get]) => get(m))), flags.legend));
   });
 
+  installAgentCommands(program, { streams, client, json: (command) => output(command) === 'json', ...(options.interrupt ? { interrupt: options.interrupt } : {}) });
+
   return program;
 }
 
-function isGlobal(unit: UnitJson): boolean {
-  const value = lastValue(toUnitOptions(unit.options ?? []), 'X-Fleet', 'Global');
-  return value !== undefined && ['true', 'yes', '1', 'on', 't'].includes(value.toLowerCase());
-}

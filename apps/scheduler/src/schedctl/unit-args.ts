@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { unitSuffixes } from '@minicore/unit-file';
+import { toUnitOptions, type UnitJson } from '@minicore/fleet-api';
+import { lastValue, unitSuffixes } from '@minicore/unit-file';
 
 /** fleetctl's argument rule: the base name, with `.service` added when it has no known suffix. */
 export function unitNameFromArg(arg: string): string {
@@ -23,4 +24,10 @@ export async function readLocalUnit(file: string): Promise<string | undefined> {
 /** The file an argument names: as given, or with `.service` added like the unit name. */
 export function localPathFor(arg: string): string {
   return path.join(path.dirname(arg), unitNameFromArg(arg));
+}
+
+/** `[X-Fleet] Global=true`: the unit runs on every matching machine, so it has no one machine to ask. */
+export function isGlobal(unit: UnitJson): boolean {
+  const value = lastValue(toUnitOptions(unit.options ?? []), 'X-Fleet', 'Global');
+  return value !== undefined && ['true', 'yes', '1', 'on', 't'].includes(value.toLowerCase());
 }
