@@ -2,12 +2,14 @@
 // container through `runctl run --attach`. They spread over the machines; Conflicts, MachineMetadata
 // and Global hold; systemd on each machine shows the units placed there (systemd backend); halting a
 // machine moves its units elsewhere within the machine TTL plus 10 s, and once it is back no unit
-// runs twice.
+// runs twice. Scenario 5, scheduler part: a machine cut off from the others (its units move away) runs
+// none of them twice once the partition heals.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { schedctl } from '../src/clis.js';
 import { clusterUnderTest, type ClusterMachine } from '../src/cluster.js';
 import { allHealthy } from '../src/kv.js';
+import { cutOff, heal } from '../src/partition.js';
 import { importTestImage } from '../src/runner.js';
 import { containerUnit, listMachines, listUnits, systemdActiveUnits, unitBackend, unitsWithContainers, writeUnitFiles, type UnitState } from '../src/scheduler.js';
 import { waitFor } from '../src/wait.js';
@@ -35,6 +37,7 @@ const units = new Map<string, string>([
 ]);
 const placed = [...web, ...ssd, ...plain];
 let halted = false;
+let partitioned: ClusterMachine | undefined;
 let backend = 'exec';
 
 const running = (state: UnitState) => state.systemdActiveState === 'active' && state.name.startsWith(prefix);
@@ -67,6 +70,7 @@ describe.skipIf(cluster.kind !== 'vagrant' || machines.length !== 3)(`scheduler 
   });
 
   afterAll(async () => {
+    if (partitioned) await heal(cluster, partitioned);
     if (halted) await cluster.powerOn(victim.name);
     await schedctl(api, ['destroy', ...units.keys()]).catch(() => undefined);
   });
@@ -142,5 +146,39 @@ describe.skipIf(cluster.kind !== 'vagrant' || machines.length !== 3)(`scheduler 
     expect(web.map((name) => final.get(name)![0]!).sort()).toEqual(machines.map((machine) => machine.name).sort());
     await waitFor('no unit running twice', async () => ((await runningTwice(machines)).length === 0 ? true : undefined), { timeoutMs: 30_000, intervalMs: 500 });
     console.log(`powered ${victim.name} on in ${upMs} ms; all units running once`);
+  });
+
+  it('runs no unit twice once a machine cut off from the others (its units moved away) is reconnected', async () => {
+    const isolated = machines[1];
+    const others = machines.filter((machine) => machine !== isolated);
+    const api2 = others[0]!;
+    const before = await placement();
+    const moving = placed.filter((name) => before.get(name)?.[0] === isolated.name && !web.includes(name));
+    expect(moving.length).toBeGreaterThan(0);
+
+    partitioned = isolated;
+    await cutOff(cluster, isolated, others);
+    const cutAt = Date.now();
+    // The majority's engine loses the machine after its TTL and places its movable units elsewhere;
+    // the cut-off machine may well go on running its copies meanwhile (fleet's agent does too).
+    await waitFor(`${moving.length} units of ${isolated.name} running elsewhere`, async () => {
+      const now = new Map<string, string[]>();
+      for (const state of (await listUnits(api2)).filter(running)) now.set(state.name, [...(now.get(state.name) ?? []), state.machineID]);
+      return moving.every((name) => now.get(name)?.some((machine) => machine !== isolated.name)) ? true : undefined;
+    }, { timeoutMs: machineTtlMs + 60_000, intervalMs: 500 });
+    const movedMs = Date.now() - cutAt;
+
+    await heal(cluster, isolated);
+    partitioned = undefined;
+    const healedAt = Date.now();
+    await waitFor('every kv member healthy', async () => ((await allHealthy(cluster.machines)) ? true : undefined), { timeoutMs: 60_000, intervalMs: 500 });
+    await waitFor('no unit running twice after the heal', async () => ((await runningTwice(machines)).length === 0 ? true : undefined), { timeoutMs: machineTtlMs + 30_000, intervalMs: 500 });
+    const settledMs = Date.now() - healedAt;
+    await waitFor('every unit running once', async () => {
+      const now = await placement();
+      return placed.every((name) => now.get(name)?.length === 1) && now.get(global)?.length === machines.length ? true : undefined;
+    }, { timeoutMs: machineTtlMs + 60_000, intervalMs: 500 });
+    expect(await runningTwice(machines)).toEqual([]);
+    console.log(`cut ${isolated.name} off: its ${moving.length} movable units ran elsewhere after ${movedMs} ms; ${settledMs} ms after the heal no unit ran twice`);
   });
 });
