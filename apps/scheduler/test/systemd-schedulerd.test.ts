@@ -107,6 +107,17 @@ describe('schedulerd on a machine whose init is systemd', () => {
     await waitUntil('journalctl -f to end', async () => !(await node.exec(['ps', '-eo', 'args'])).stdout.includes('journalctl'));
   });
 
+  it('schedctl status and journal reach the unit\'s agent (at the public IP the machine registered)', async () => {
+    const status = await schedctl(endpoint, 'status', 'hello');
+    expect(status.stderr).toBe('');
+    expect(status.code).toBe(0);
+    expect(status.stdout).toMatch(/^● hello\.service - hello\n +Loaded: loaded \(systemd backend, unit hash [0-9a-f]{7}\)\n +Active: active \(running\) since /);
+    expect(status.stdout).toMatch(new RegExp(`^ +Main PID: ${await systemctlShow('hello.service', 'MainPID')} \\(sh\\)$`, 'm'));
+    const journal = await schedctl(endpoint, 'journal', '--lines', '2', 'hello.service');
+    expect(journal.code).toBe(0);
+    expect(journal.stdout).toBe('tick\ntick\n');
+  });
+
   it('keeps the unit running across a schedulerd restart and adopts it', async () => {
     const pid = Number(await systemctlShow('hello.service', 'MainPID'));
     const current = daemons.find((daemon) => daemon.name === 'schedulerd' && daemon.child.exitCode === null)!;
