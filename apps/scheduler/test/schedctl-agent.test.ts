@@ -192,4 +192,32 @@ describe('schedctl status and journal through the agent of the unit\'s machine (
       child.kill('SIGKILL');
     }
   });
+
+  it('a schedulerd that is itself the unit\'s machine answers when its registered address does not (one machine listening on loopback)', async () => {
+    const m3 = machines[2]!;
+    const child = spawn(process.execPath, [SCHEDCTL_MAIN, '--endpoint', m3.endpoint, 'status', 'lost'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    const [code] = (await once(child, 'exit')) as [number | null];
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^ +Machine: m3\/127\.0\.0\.63$/m);
+  });
+
+  it('journal -f ends with exit 1 and says so when the agent closes the stream (its schedulerd stops)', async () => {
+    const child = spawn(process.execPath, [SCHEDCTL_MAIN, '--endpoint', endpoint, 'journal', '--follow', 'talker'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = once(child, 'exit');
+    try {
+      await waitUntil('the journal so far', async () => stdout.includes('after the marker\n'));
+      await machines[1]!.stop(); // m2, where talker runs: a graceful stop closes its followers
+      const [code] = (await exited) as [number | null];
+      expect(code).toBe(1);
+      expect(stderr).toMatch(/^schedctl: the journal of talker\.service stopped: machine m2's agent at http:\/\/127\.0\.0\.62:\d+ closed the stream/);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
 });
