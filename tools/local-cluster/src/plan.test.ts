@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { machineAddress, planCluster } from './plan.js';
+import { machineAddress, planCluster, planMachine, rebootRequestFile } from './plan.js';
 
 describe('planCluster', () => {
   it('gives every machine its own loopback address, data folder and the same initial cluster', () => {
@@ -28,5 +28,29 @@ describe('planCluster with a Docker engine', () => {
     expect(plan[1]?.daemons.map((daemon) => daemon.name)).toEqual(['kvd', 'runnerd', 'schedulerd']);
     expect(plan[0]?.daemons[1]?.args).toEqual(expect.arrayContaining(['--container-kv-listen', 'bridge:23791', '--machine-id', 'core-1']));
     expect(plan[1]?.daemons[1]?.args).toEqual(expect.arrayContaining(['--container-kv-listen', 'bridge:23792', '--listen', '127.0.0.12:4003']));
+  });
+});
+
+describe('planCluster with the updater', () => {
+  const updater = { server: 'http://127.0.0.10:4005/v1/update/', trustedKey: '/d/release.key.pub', firstCheckDelay: '60000ms', checkInterval: '600000ms', healthyAfter: '45000ms', lowPriority: ['nice', '-n', '19'] };
+
+  it('runs updaterd last on every machine, at low priority, rebooting through the launcher', () => {
+    const plan = planCluster({ machines: 2, dataDir: '/d', workspaceRoot: '/w', updater });
+    expect(plan[1]?.daemons.map((daemon) => daemon.name)).toEqual(['kvd', 'schedulerd', 'updaterd']);
+    const updaterd = plan[1]!.daemons[2]!;
+    expect(updaterd.prefix).toEqual(['nice', '-n', '19']);
+    expect(updaterd.healthUrl).toBeUndefined();
+    expect(updaterd.args).toEqual(expect.arrayContaining(['--slots-dir', '/d/core-2/slots', '--machine-id', 'core-2', '--reboot-strategy', 'etcd-lock', '--reboot-command', `touch '${rebootRequestFile('/d', 'core-2')}'`]));
+    expect(updaterd.args).toEqual(expect.arrayContaining(['--server', updater.server, '--kv-endpoints', 'http://127.0.0.12:2379', '--dbus-address', 'none']));
+  });
+
+  it('runs each machine from the slot its boot selector chose', () => {
+    const machine = planMachine({ machines: 2, dataDir: '/d', workspaceRoot: '/w', updater, roots: { 'core-2': '/d/core-2/slots/B' } }, 2);
+    expect(machine.daemons.map((daemon) => daemon.script)).toEqual([
+      '/d/core-2/slots/B/apps/kv/dist/kvd/main.js',
+      '/d/core-2/slots/B/apps/scheduler/dist/schedulerd/main.js',
+      '/d/core-2/slots/B/apps/updater/dist/updaterd/main.js',
+    ]);
+    expect(planMachine({ machines: 2, dataDir: '/d', workspaceRoot: '/w', roots: { 'core-2': '/d/core-2/slots/B' } }, 1).daemons[0]?.script).toBe('/w/apps/kv/dist/kvd/main.js');
   });
 });

@@ -14,7 +14,8 @@ export class RunningDaemon {
     readonly plan: DaemonPlan,
     write: (line: string) => void,
   ) {
-    this.child = spawn(process.execPath, [plan.script, ...plan.args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const [command = process.execPath, ...args] = [...(plan.prefix ?? []), process.execPath, plan.script, ...plan.args];
+    this.child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     const prefix = `${machine} ${plan.name}`.padEnd(14);
     for (const stream of [this.child.stdout, this.child.stderr]) {
       if (stream) createInterface({ input: stream }).on('line', (line) => write(formatLogLine(prefix, line)));
@@ -22,21 +23,30 @@ export class RunningDaemon {
     this.exited = once(this.child, 'exit').then(([code]) => code as number | null);
   }
 
-  /** Polls the daemon's /health until it answers 200, or fails after `timeoutMs`. */
+  /**
+   * Polls the daemon's /health until it answers 200, or fails after `timeoutMs`; a daemon without a
+   * health URL counts as up when it is still running after a second.
+   */
   async waitHealthy(timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     let exited = false;
     void this.exited.then(() => (exited = true));
+    const healthUrl = this.plan.healthUrl;
+    if (healthUrl === undefined) {
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      if (exited) throw new Error(`${this.machine} ${this.plan.name} exited`);
+      return;
+    }
     while (Date.now() < deadline && !exited) {
       try {
-        const response = await fetch(this.plan.healthUrl, { signal: AbortSignal.timeout(1000) });
+        const response = await fetch(healthUrl, { signal: AbortSignal.timeout(1000) });
         if (response.ok) return;
       } catch {
         // not listening yet
       }
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
-    throw new Error(`${this.machine} ${this.plan.name} ${exited ? 'exited' : `was not healthy within ${timeoutMs / 1000} s`} (${this.plan.healthUrl})`);
+    throw new Error(`${this.machine} ${this.plan.name} ${exited ? 'exited' : `was not healthy within ${timeoutMs / 1000} s`} (${healthUrl})`);
   }
 
   /** SIGTERM, then SIGKILL if it has not exited after `graceMs`. */

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -40,7 +40,32 @@ async function stopWithCtrlC(child: ChildProcess): Promise<number | null> {
   return code;
 }
 
+const docker = existsSync('/var/run/docker.sock');
+const containerName = `launcher-test-${process.pid}`;
+const runctl = path.resolve(import.meta.dirname, '../../../apps/runner/bin/runctl.js');
+
+function runNode(script: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  return (once(child, 'close') as Promise<[number | null]>).then(([code]) => ({ code, stdout, stderr }));
+}
+
+async function runContainer(): Promise<string> {
+  const outcome = await runNode(runctl, ['--endpoint', 'http://127.0.0.11:4003', 'run', '--name', containerName, 'minicore/busybox:latest', 'sleep', '300']);
+  expect(outcome.code, outcome.stderr).toBe(0);
+  return containerName;
+}
+
+async function containerRunning(name: string): Promise<boolean> {
+  const outcome = spawnSync('docker', ['inspect', '--format', '{{.State.Running}}', name], { encoding: 'utf8' });
+  return outcome.stdout.trim() === 'true';
+}
+
 afterAll(async () => {
+  if (docker) spawnSync('docker', ['rm', '-f', containerName], { stdio: 'ignore' });
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
 
@@ -51,13 +76,17 @@ describe('npm start (the local cluster launcher)', () => {
     await first.ready;
     expect(first.output()).toContain('core-1  127.0.0.11  kv http://127.0.0.11:2379  scheduler http://127.0.0.11:4002');
     // With a Docker engine (CI has one) every machine also runs runnerd; without one the launcher says so.
-    if (existsSync('/var/run/docker.sock')) {
+    if (docker) {
       expect(first.output()).toContain('runner http://127.0.0.13:4003');
       expect((await fetch('http://127.0.0.13:4003/health')).status).toBe(200);
     } else {
       expect(first.output()).toContain('the machines run without runnerd');
     }
     expect(first.output()).toContain('npx kvctl set /hello world');
+    // The cluster's update server runs on the host's address; every machine runs updaterd.
+    expect(first.output()).toContain('update server http://127.0.0.10:4005');
+    expect((await fetch('http://127.0.0.10:4005/health')).status).toBe(200);
+    expect(first.output()).toMatch(/npm run release -- --version 1\.1\.0 --key \S+release\.key/);
 
     const written = await fetch('http://127.0.0.11:2379/v2/keys/hello', { method: 'PUT', body: new URLSearchParams({ value: 'world' }) });
     expect(written.status).toBe(201);
@@ -82,8 +111,14 @@ describe('npm start (the local cluster launcher)', () => {
     // Every machine's scheduler agent registered itself in kv.
     const machines = await fetch('http://127.0.0.12:4002/fleet/v1/machines');
     expect(((await machines.json()) as { machines: { id: string }[] }).machines.map((machine) => machine.id).sort()).toEqual(['core-1', 'core-2', 'core-3']);
+    // A container runnerd runs on core-1 stops when the machine powers off.
+    const container = docker ? await runContainer() : undefined;
     expect(await stopWithCtrlC(first.child)).toBe(0);
     expect(first.output()).toContain('stopped 1 unit process(es).');
+    if (container) {
+      expect(first.output()).toContain('stopped 1 container(s).');
+      expect(await containerRunning(container)).toBe(false);
+    }
     expect(first.output()).toContain('stopped.');
 
     const second = startLauncher();
