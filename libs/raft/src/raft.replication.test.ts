@@ -44,6 +44,24 @@ describe('log replication', () => {
     expect(net.node('a').applied).toEqual(['x']);
   });
 
+  it('proposeMany sends a group of proposals in one append per follower', () => {
+    const net = new Net(['a', 'b', 'c']);
+    net.campaign('a');
+    net.flush();
+    const before = net.sent.length;
+    expect(net.raft('a').proposeMany(['x', 'y', 'z'])).toBe(net.raft('a').status().lastIndex);
+    net.flush();
+    const appends = net.sent.slice(before).filter((m): m is AppendMessage => m.type === 'append' && m.entries.length > 0);
+    expect(appends.map((m) => [m.to, m.entries.map((e) => e.data)])).toEqual([
+      ['b', ['x', 'y', 'z']],
+      ['c', ['x', 'y', 'z']],
+    ]);
+    for (const id of ['a', 'b', 'c']) expect(net.node(id).applied).toEqual(['x', 'y', 'z']);
+    expect(() => net.raft('b').proposeMany(['w'])).toThrow(NotLeaderError);
+    expect(() => net.raft('b').assertCanPropose()).toThrow(NotLeaderError);
+    expect(() => net.raft('a').assertCanPropose()).not.toThrow();
+  });
+
   it('sends at most maxEntriesPerMessage entries per append', () => {
     const net = new Net(['a', 'b', 'c'], { maxEntriesPerMessage: 2 });
     net.campaign('a');
