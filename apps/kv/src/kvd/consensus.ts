@@ -4,8 +4,8 @@ import type { RaftStorage } from './raft-storage.js';
 
 /** What the replicated state machine does with committed entries; the consensus driver knows nothing of keys. */
 export interface StateMachine {
-  /** Applies one committed normal entry and returns the result for the member that proposed it. */
-  apply(entry: Entry): unknown;
+  /** Applies one committed normal entry (its data already parsed) and returns the result for the member that proposed it. */
+  apply(entry: Entry, proposal: Proposal<unknown>): unknown;
   /** Applies a committed membership change (after Raft itself has taken it in). */
   applyConfChange(change: ConfChange, index: number): void;
   /** The whole state as a string, for a Raft snapshot. */
@@ -28,6 +28,11 @@ export interface ConsensusOptions {
   onFatal?: (error: Error) => void;
 }
 
+/** Proposals that never reached Raft because this member stopped leading first: they were not written, so they may be retried. */
+export class ProposalsDroppedError extends Error {
+  override name = 'ProposalsDroppedError';
+}
+
 /** The entry kvd proposes: the request id lets the proposing member match the result to its waiter. */
 export interface Proposal<C> {
   id: string;
@@ -43,6 +48,9 @@ export interface Proposal<C> {
 export class Consensus {
   private running = false;
   private pendingRun = false;
+  /** Proposals waiting for the end of this event-loop turn (see propose). */
+  private proposals: string[] = [];
+  private proposalIds: (string | undefined)[] = [];
   private readonly waiters = new Map<string, { resolve: (result: unknown) => void; reject: (error: Error) => void }>();
   private readonly readWaiters = new Map<string, { index: number | null; resolve: () => void; reject: (error: Error) => void }>();
   private appliedIndex = 0;
@@ -104,9 +112,34 @@ export class Consensus {
     }
   }
 
-  /** Proposes on this member's Raft (throws NotLeaderError on a follower). */
-  propose(data: string): void {
-    this.options.raft.propose(data);
+  /**
+   * Proposes on this member's Raft (throws NotLeaderError on a follower). Proposals made in the
+   * same turn of the event loop (the requests one socket read brought) go to Raft together, so
+   * each follower gets one append for the group and answers it once. `id` is the proposal's
+   * waiter, failed if the group cannot be proposed after all (leadership lost meanwhile).
+   */
+  propose(data: string, id?: string): void {
+    this.options.raft.assertCanPropose();
+    this.proposals.push(data);
+    this.proposalIds.push(id);
+    if (this.proposals.length === 1) setImmediate(() => this.flushProposals());
+  }
+
+  private flushProposals(): void {
+    const data = this.proposals;
+    const ids = this.proposalIds;
+    this.proposals = [];
+    this.proposalIds = [];
+    if (data.length === 0 || this.stopped) return;
+    try {
+      this.options.raft.proposeMany(data);
+    } catch (error) {
+      // Nothing of the group was appended: its writers may safely try again.
+      const reason = error instanceof Error ? error : new Error(String(error));
+      this.options.logger.warn({ err: reason.message, proposals: data.length }, 'proposals dropped: leadership changed before they reached Raft');
+      for (const id of ids) if (id !== undefined) this.cancel(id, new ProposalsDroppedError(reason.message));
+      return;
+    }
     this.schedule();
   }
 
@@ -215,7 +248,7 @@ export class Consensus {
       this.options.stateMachine.applyConfChange(change, entry.index);
     } else if (entry.data !== '') {
       const proposal = JSON.parse(entry.data) as Proposal<unknown>;
-      const result = this.options.stateMachine.apply(entry);
+      const result = this.options.stateMachine.apply(entry, proposal);
       const waiter = this.waiters.get(proposal.id);
       if (waiter) {
         this.waiters.delete(proposal.id);

@@ -1,7 +1,7 @@
 import type { Logger } from '@minicore/log';
 import { ConfChangePendingError, NotLeaderError, ProposalDroppedError, RaftNode, type ConfChange, type Message, type Status } from '@minicore/raft';
 import { ErrorCode, StoreError, type StoreCommand, type V2Store, type Watcher } from '@minicore/kv-store';
-import { Consensus } from './consensus.js';
+import { Consensus, ProposalsDroppedError } from './consensus.js';
 import { bootstrap } from './bootstrap.js';
 import type { KvdConfig } from './config.js';
 import type { MemberIdentity } from './identity.js';
@@ -150,12 +150,11 @@ export class KvMemberNode implements KvMember {
   }
 
   headers(etcdIndex: number): Record<string, string> {
-    const status = this.raft.status();
     return {
       'x-etcd-cluster-id': this.identity.clusterId,
       'x-etcd-index': String(etcdIndex),
       'x-raft-index': String(this.consensus.applied),
-      'x-raft-term': String(status.term),
+      'x-raft-term': String(this.raft.currentTerm),
     };
   }
 
@@ -171,18 +170,22 @@ export class KvMemberNode implements KvMember {
   async proposeCommand(command: KvCommand): Promise<ApplyResult> {
     const id = `${this.identity.memberId}:${this.startTime.getTime().toString(36)}:${(this.sequence++).toString(36)}`;
     const data = JSON.stringify({ id, command });
-    const result = this.consensus.waitFor(id);
-    // The waiter is rejected by cancel() when submitting fails; that path reports the submit error instead.
-    result.catch(() => undefined);
     const deadline = Date.now() + this.requestTimeoutMs();
-    try {
-      await this.submit(data, deadline);
-      return (await this.beforeDeadline(result, deadline)) as ApplyResult;
-    } catch (error) {
-      this.consensus.cancel(id, error as Error);
-      this.counters.proposalsFailed += 1;
-      if (error instanceof StoreError) return { ok: false, error };
-      throw error;
+    for (;;) {
+      const result = this.consensus.waitFor(id);
+      // The waiter is rejected by cancel() when submitting fails; that path reports the submit error instead.
+      result.catch(() => undefined);
+      try {
+        await this.submit(data, deadline, id);
+        return (await this.beforeDeadline(result, deadline)) as ApplyResult;
+      } catch (error) {
+        this.consensus.cancel(id, error as Error);
+        // Dropped before it reached Raft (leadership moved in the same instant): never written, so send it again.
+        if (error instanceof ProposalsDroppedError && Date.now() < deadline) continue;
+        this.counters.proposalsFailed += 1;
+        if (error instanceof StoreError) return { ok: false, error };
+        throw error;
+      }
     }
   }
 
@@ -218,13 +221,13 @@ export class KvMemberNode implements KvMember {
     }
   }
 
-  private async submit(data: string, deadline: number): Promise<void> {
+  private async submit(data: string, deadline: number, id: string): Promise<void> {
     for (;;) {
       if (this.stopped) throw new StoreError(ErrorCode.RaftInternal, 'etcdserver: server stopped');
       const leader = this.currentLeader;
       if (leader === this.identity.memberId) {
         try {
-          this.consensus.propose(data);
+          this.consensus.propose(data, id);
           return;
         } catch (error) {
           if (!(error instanceof NotLeaderError) && !(error instanceof ProposalDroppedError)) throw error;

@@ -40,8 +40,8 @@ export class KvStateMachine implements StateMachine {
 
   constructor(private readonly onMembersChanged: () => void = () => undefined) {}
 
-  apply(entry: Entry): ApplyResult {
-    const { command } = JSON.parse(entry.data) as Proposal<KvCommand>;
+  apply(entry: Entry, proposal: Proposal<unknown> = JSON.parse(entry.data) as Proposal<unknown>): ApplyResult {
+    const { command } = proposal as Proposal<KvCommand>;
     if (command.op === 'publish' || command.op === 'update-member') {
       const member = this.members.get(command.memberId);
       if (member && command.op === 'publish') Object.assign(member, { name: command.name, clientURLs: command.clientURLs });
