@@ -40,6 +40,11 @@ export class ReconcileLoop {
       });
   }
 
+  /** Resolves once no run is in progress or asked for (at once when idle). */
+  async settled(): Promise<void> {
+    while (this.#running) await this.#running;
+  }
+
   /** Stops the timer and waits for a run in progress. */
   async stop(): Promise<void> {
     this.#stopped = true;

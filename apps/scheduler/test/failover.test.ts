@@ -53,7 +53,9 @@ for (const kind of kvServers) {
       unitDir = await mkdtemp(path.join(tmpdir(), 'units-'));
       kv = await startKvCluster(kind, 3, { logLevel: 'warn' });
       client = new KvClient({ endpoints: kv.endpoints });
-      machines = await Machines.start(kv.endpoints, ['', '', '']);
+      // A 5 s presence TTL (not the usual 2 s): a schedulerd restarted on a loaded 2-core host can take
+      // over 2 s to come back, and the restart test is about coming back within the TTL.
+      machines = await Machines.start(kv.endpoints, ['', '', ''], ['--agent-ttl', '5s']);
       await waitUntil('3 machines registered', async () => ((await api<{ machines?: unknown[] }>('/machines')).machines?.length ?? 0) === 3);
     });
 
@@ -115,14 +117,14 @@ for (const kind of kvServers) {
       const moved = await waitUntil('unit moved', async () => {
         const now = await api<UnitJson>('/units/mover.service');
         return now.currentState === 'launched' && survivors.includes(now.machineID ?? '') ? now : undefined;
-      }, 20_000, 100);
+      }, 30_000, 100);
       const elapsed = Date.now() - crashedAt;
       victim = machines.byId(moved.machineID!);
       const pid = (await victim.unitPids()).get('mover.service')!;
       expect(isAlive(pid)).toBe(true);
-      // Not before the 2 s presence TTL had a chance to run out, and not much after.
-      expect(elapsed).toBeGreaterThan(1000);
-      expect(elapsed).toBeLessThan(12_000);
+      // Not before the 5 s presence TTL had a chance to run out (the last heartbeat was at most a third of it earlier), and not much after.
+      expect(elapsed).toBeGreaterThan(3000);
+      expect(elapsed).toBeLessThan(20_000);
       expect(survivors).toContain(await leader());
       await waitUntil('the dead machines leave the list', async () => (await api<{ machines?: unknown[] }>('/machines')).machines?.length === survivors.length);
     });

@@ -109,7 +109,7 @@ async function measure(options: SchedulerBenchOptions, registry: ProcessRegistry
   await waitReady(machines, 'the simulated machines', 120_000);
   progress(`${options.machines} machines registered (${options.backend} backend)`);
 
-  const submitter = registry.spawnLogged(node, [SIMULATION, 'submit', '--kv-endpoints', endpoints, '--units', String(options.units), '--concurrency', '256'], path.join(workDir, 'submit.log'), { env });
+  const submitter = registry.spawnLogged(node, [SIMULATION, 'submit', '--kv-endpoints', endpoints, '--units', String(options.units), '--concurrency', '64'], path.join(workDir, 'submit.log'), { env });
   // Not measured (a client's writes, before the engine starts), so not bound by --timeout either.
   const submitted = await waitReady(submitter, 'the unit submission', 3_600_000);
   const submitSeconds = Number(submitted['seconds']);
@@ -126,7 +126,7 @@ async function measure(options: SchedulerBenchOptions, registry: ProcessRegistry
 
   const profileFlags = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, '--cpu-prof-name=engine.cpuprofile'] : [];
   const engineStart = performance.now();
-  const engine = registry.spawnLogged(node, [...profileFlags, SIMULATION, 'engine', '--kv-endpoints', endpoints, '--machine-id', 'bench-engine', '--interval', '2000', '--placement', options.placement], path.join(workDir, 'engine.log'), { env });
+  const engine = registry.spawnLogged(node, [...profileFlags, SIMULATION, 'engine', '--kv-endpoints', endpoints, '--machine-id', 'bench-engine', '--interval', '2000', '--placement', options.placement], path.join(workDir, 'engine.log'), { env: { ...env, MINICORE_LOG_LEVEL: 'info' } });
   const enginePid = engine.child.pid!;
   let placedSeconds: number | undefined;
   let runningSeconds: number | undefined;

@@ -29,7 +29,7 @@ const publishConcurrency = 4;
  * fleet's agent: keeps this machine registered (with its load), makes the backend run what the
  * engine assigned to this machine in the schedule index (placed units and matching global units),
  * and publishes each unit's state and a launched heartbeat, all with the TTL so that a dead
- * machine's traces vanish on their own. It reads and watches its own folder of the index only,
+ * machine's traces vanish on their own. It reads and watches its own key of the index only,
  * so its cost does not grow with the size of the cluster.
  */
 export class Agent {
@@ -41,6 +41,7 @@ export class Agent {
   #watchDone: Promise<void> | undefined;
   #covered = 0;
   #heartbeat: NodeJS.Timeout | undefined;
+  #stopped = false;
   #launchedWanted = new Set<string>();
   /** Until the first reconcile, which units should be launched is unknown: publish nothing rather than a wrong heartbeat. */
   #reconciled = false;
@@ -65,9 +66,20 @@ export class Agent {
     // kv may still be starting (machines boot their daemons together): the heartbeat below retries.
     await this.#register().catch((error: unknown) => this.#logger.warn({ err: error }, 'kv not reachable yet; the machine registers when it is'));
     const every = Math.max(200, (this.options.ttl * 1000) / 3);
-    this.#heartbeat = setInterval(() => {
-      this.#register().catch((error: unknown) => this.#logger.warn({ err: error }, 'machine heartbeat failed'));
-    }, every);
+    // A failed heartbeat is tried again within a second rather than a third of the TTL later: on a
+    // loaded kv, two slow answers in a row must not make a live machine look dead.
+    const beat = () => {
+      this.#register().then(
+        () => {
+          if (!this.#stopped) this.#heartbeat = setTimeout(beat, every);
+        },
+        (error: unknown) => {
+          this.#logger.warn({ err: error }, 'machine heartbeat failed');
+          if (!this.#stopped) this.#heartbeat = setTimeout(beat, Math.min(every, 1000));
+        },
+      );
+    };
+    this.#heartbeat = setTimeout(beat, every);
     this.#loop.start();
     this.#publisher.start();
     const { registry } = this.options;
@@ -90,7 +102,8 @@ export class Agent {
    * suffered for it); one that does not come back is treated as a dead machine.
    */
   async stop(): Promise<void> {
-    clearInterval(this.#heartbeat);
+    this.#stopped = true;
+    clearTimeout(this.#heartbeat);
     this.#watching.abort();
     await this.#loop.stop();
     await this.#publisher.stop();

@@ -67,6 +67,7 @@ export class Engine {
       relevant: (key) => !key.endsWith('/job-state'),
       coveredIndex: () => this.#covered,
       poke: () => this.#loop.poke(),
+      settled: () => this.#loop.settled(),
       signal: this.#watching.signal,
       logger: this.#logger,
     });

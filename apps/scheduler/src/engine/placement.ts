@@ -19,43 +19,105 @@ export interface Verdict {
   reason: string;
 }
 
-/** The units that count as running on each machine: placed non-inactive units plus the global units that apply there. */
+/**
+ * The units that count as running on each machine: placed non-inactive units plus the global units
+ * that apply there. Kept so that one engine pass over ten thousand units stays cheap: units by name
+ * per machine, the units with Conflicts patterns apart (the only ones a unit without patterns can
+ * clash with), and the machines kept in placement order, one machine moved as its count changes
+ * instead of all sorted again for every unit.
+ */
 export class ClusterLoad {
-  readonly #onMachine = new Map<string, ClusterUnit[]>();
+  readonly #onMachine = new Map<string, Map<string, ClusterUnit>>();
+  readonly #conflicting = new Map<string, Map<string, ClusterUnit>>();
+  #order: { strategy: PlacementStrategy; list: ClusterMachine[] } | undefined;
 
   constructor(
     readonly machines: ReadonlyMap<string, ClusterMachine>,
     units: Iterable<ClusterUnit>,
   ) {
-    for (const id of machines.keys()) this.#onMachine.set(id, []);
+    for (const id of machines.keys()) {
+      this.#onMachine.set(id, new Map());
+      this.#conflicting.set(id, new Map());
+    }
     for (const unit of units) {
       if (unit.desiredState === 'inactive') continue;
       if (unit.requirements.global) {
-        for (const machine of machines.values()) if (metadataMatches(unit.requirements.machineMetadata, machine.metadata)) this.#onMachine.get(machine.id)!.push(unit);
-      } else if (unit.target !== undefined) this.#onMachine.get(unit.target)?.push(unit);
+        for (const machine of machines.values()) if (metadataMatches(unit.requirements.machineMetadata, machine.metadata)) this.#put(unit, machine.id);
+      } else if (unit.target !== undefined) this.#put(unit, unit.target);
     }
   }
 
+  #put(unit: ClusterUnit, machineId: string): boolean {
+    const here = this.#onMachine.get(machineId);
+    if (!here) return false;
+    here.set(unit.name, unit);
+    if (unit.requirements.conflicts.length > 0) this.#conflicting.get(machineId)!.set(unit.name, unit);
+    return true;
+  }
+
   unitsOn(machineId: string): readonly ClusterUnit[] {
-    return this.#onMachine.get(machineId) ?? [];
+    return [...(this.#onMachine.get(machineId)?.values() ?? [])];
+  }
+
+  count(machineId: string): number {
+    return this.#onMachine.get(machineId)?.size ?? 0;
+  }
+
+  /** Whether `unit` (by name) counts on the machine. */
+  carries(machineId: string, unit: string): boolean {
+    return this.#onMachine.get(machineId)?.has(unit) ?? false;
+  }
+
+  /** Units on the machine, all of them or only those with Conflicts patterns. */
+  units(machineId: string, onlyConflicting: boolean): Iterable<ClusterUnit> {
+    return (onlyConflicting ? this.#conflicting : this.#onMachine).get(machineId)?.values() ?? [];
   }
 
   add(unit: ClusterUnit, machineId: string): void {
-    this.#onMachine.get(machineId)?.push(unit);
+    if (this.#put(unit, machineId)) this.#reorder(machineId);
   }
 
   remove(unit: ClusterUnit, machineId: string): void {
-    const list = this.#onMachine.get(machineId);
-    if (list) this.#onMachine.set(machineId, list.filter((other) => other.name !== unit.name));
+    const here = this.#onMachine.get(machineId);
+    if (!here?.delete(unit.name)) return;
+    this.#conflicting.get(machineId)!.delete(unit.name);
+    this.#reorder(machineId);
+  }
+
+  #compare(strategy: PlacementStrategy): (a: ClusterMachine, b: ClusterMachine) => number {
+    const byUnits = (a: ClusterMachine, b: ClusterMachine) => this.count(a.id) - this.count(b.id) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+    return strategy === 'load' ? (a, b) => busier(a, b) || byUnits(a, b) : byUnits;
+  }
+
+  /** One machine's count changed: take it out of the order and put it back where it now belongs (binary search). */
+  #reorder(machineId: string): void {
+    const order = this.#order;
+    if (!order) return;
+    const compare = this.#compare(order.strategy);
+    const { list } = order;
+    const from = list.findIndex((machine) => machine.id === machineId);
+    const [machine] = list.splice(from, 1);
+    let low = 0;
+    let high = list.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (compare(list[middle]!, machine!) < 0) low = middle + 1;
+      else high = middle;
+    }
+    list.splice(low, 0, machine!);
   }
 
   /**
    * Machines in the order a unit tries them. `units`: fewest units first, ties by id (fleet's
-   * order). `load`: see `busier`; units, then id, break ties.
+   * order). `load`: see `busier`; units, then id, break ties. The array is kept up to date by
+   * `add` and `remove`; do not change it.
    */
-  byLoad(strategy: PlacementStrategy = 'units'): ClusterMachine[] {
-    const byUnits = (a: ClusterMachine, b: ClusterMachine) => this.unitsOn(a.id).length - this.unitsOn(b.id).length || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
-    return [...this.machines.values()].sort(strategy === 'load' ? (a, b) => busier(a, b) || byUnits(a, b) : byUnits);
+  byLoad(strategy: PlacementStrategy = 'units'): readonly ClusterMachine[] {
+    if (this.#order?.strategy !== strategy) {
+      const list = [...this.machines.values()].sort(this.#compare(strategy));
+      this.#order = { strategy, list };
+    }
+    return this.#order.list;
   }
 }
 
@@ -83,13 +145,13 @@ export function ableToRun(machine: ClusterMachine, unit: ClusterUnit, load: Clus
   const r = unit.requirements;
   if (r.machineId !== undefined && !machineIdMatches(r.machineId, machine.id)) return { ok: false, reason: `requires machine ${r.machineId}` };
   if (!metadataMatches(r.machineMetadata, machine.metadata)) return { ok: false, reason: 'machine metadata does not match' };
-  const here = load.unitsOn(machine.id).filter((other) => other.name !== unit.name);
   for (const peer of r.machineOf) {
-    if (!here.some((other) => other.name === peer)) return { ok: false, reason: `required peer ${peer} is not scheduled on the machine` };
+    if (peer === unit.name || !load.carries(machine.id, peer)) return { ok: false, reason: `required peer ${peer} is not scheduled on the machine` };
   }
+  // Without patterns of its own, a unit can only clash with units that have some.
   const mine = { name: unit.name, conflicts: r.conflicts };
-  for (const other of here) {
-    if (unitsConflict(mine, { name: other.name, conflicts: other.requirements.conflicts })) return { ok: false, reason: `conflicts with ${other.name}` };
+  for (const other of load.units(machine.id, r.conflicts.length === 0)) {
+    if (other.name !== unit.name && unitsConflict(mine, { name: other.name, conflicts: other.requirements.conflicts })) return { ok: false, reason: `conflicts with ${other.name}` };
   }
   return { ok: true, reason: '' };
 }
@@ -130,7 +192,7 @@ export function planPlacement(units: ReadonlyMap<string, ClusterUnit>, machines:
   }
   for (const unit of sorted) {
     const target = placed.get(unit.name);
-    if (target === undefined) continue;
+    if (target === undefined || unit.requirements.replaces.length === 0) continue;
     for (const other of load.unitsOn(target)) {
       if (other.name === unit.name || other.requirements.global || !replaces(unit, other) || replaces(other, unit)) continue;
       unschedule(other, target, `replaced by ${unit.name}`);
@@ -145,7 +207,7 @@ export function planPlacement(units: ReadonlyMap<string, ClusterUnit>, machines:
       const machine = load.byLoad(options.strategy).find((candidate) => candidate.id !== avoid.get(unit.name) && ableToRun(candidate, unit, load).ok);
       if (!machine) continue;
       actions.push({ kind: 'schedule', unit: unit.name, machine: machine.id });
-      load.add({ ...unit, target: machine.id }, machine.id);
+      load.add(unit, machine.id);
       placed.set(unit.name, machine.id);
       progress = true;
     }

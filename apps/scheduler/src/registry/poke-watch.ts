@@ -13,6 +13,12 @@ export interface PokeWatchOptions {
    */
   coveredIndex: () => number;
   poke: () => void;
+  /**
+   * Resolves when the woken loop has nothing left to run. The watch waits for it after each poke:
+   * the loop's own writes (an engine placing thousands of units) would otherwise come back as
+   * thousands of events fetched one poll at a time, all covered by the loop's next read anyway.
+   */
+  settled?: () => Promise<void>;
   signal: AbortSignal;
   logger: Logger;
 }
@@ -37,7 +43,10 @@ export async function watchForPokes(kv: Pick<KvClient, 'watch'>, options: PokeWa
         continue;
       }
       waitIndex = response.node.modifiedIndex + 1;
-      if (!options.relevant || options.relevant(response.node.key)) options.poke();
+      if (!options.relevant || options.relevant(response.node.key)) {
+        options.poke();
+        await options.settled?.();
+      }
     } catch (error) {
       if (signal.aborted) return;
       if (isKvError(error, EtcdErrorCode.eventIndexCleared)) {

@@ -97,12 +97,23 @@ async function engine(): Promise<void> {
  */
 async function submit(): Promise<void> {
   const registry = registryFor();
-  await registry.preferLeaderForWrites();
   const count = Number(values.units);
   const variants = Math.max(1, Number(values.variants));
   const texts = Array.from({ length: variants }, (_, v) => parseUnitFile(`[Unit]\nDescription=benchmark unit, variant ${v}\n\n[Service]\nExecStart=/bin/sleep infinity\n`));
   const startedAt = performance.now();
-  await inParallel(Array.from({ length: count }, (_, i) => i), Number(values.concurrency), (i) => registry.putUnit(`bench-${String(i).padStart(5, '0')}.service`, texts[i % variants]!, 'launched'));
+  // A client that waits and retries: on a loaded host a write may take longer than the daemons' 5 s.
+  const patient = new Registry(new KvClient({ endpoints: registry.kv.endpoints, timeoutMs: 30_000 }), values['key-prefix']);
+  await patient.preferLeaderForWrites();
+  await inParallel(Array.from({ length: count }, (_, i) => i), Number(values.concurrency), async (i) => {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        await patient.putUnit(`bench-${String(i).padStart(5, '0')}.service`, texts[i % variants]!, 'launched');
+        return;
+      } catch (error) {
+        if (attempt >= 5) throw error;
+      }
+    }
+  });
   ready({ submitted: count, seconds: (performance.now() - startedAt) / 1000 });
 }
 
