@@ -15,6 +15,7 @@ import { KvSemaphore } from '../locksmith/kv-semaphore.js';
 import { parseRebootWindow } from '../locksmith/reboot-window.js';
 import { parseDuration } from '../updatectl/duration.js';
 import { UpdateAgent } from './agent.js';
+import { nextCheckInterval } from './check-schedule.js';
 import { currentBootId, describeRecord } from './boot.js';
 import { runBootCommand } from './boot-command.js';
 import { daemonConfig, installConfig, markGoodConfig } from './config.js';
@@ -146,14 +147,24 @@ if (subcommand === 'boot') {
   if (agent) {
     const updater = agent;
     const fuzzed = (ms: number) => Math.max(0, ms + Math.round((Math.random() - 0.5) * config.checkFuzz));
+    let serverErrorsInARow = 0;
     const schedule = (delay: number) => {
       if (stopping) return;
       checkTimer = setTimeout(() => {
+        let failed = false;
         updater
           .checkOnce()
-          .then((result) => logger.info({ result, status: updater.status }, 'update check done'))
+          .then((result) => {
+            failed = result === 'failed';
+            logger.info({ result, status: updater.status }, 'update check done');
+          })
           .catch((error: unknown) => logger.error({ err: error }, 'update check crashed'))
-          .finally(() => schedule(fuzzed(config.checkInterval)));
+          .finally(() => {
+            const next = nextCheckInterval(config.checkInterval, serverErrorsInARow, updater.lastErrorCode, failed);
+            if (next.serverErrorsInARow > 0) logger.warn({ nextCheckInMs: next.intervalMs, errorCode: updater.lastErrorCode }, 'the update server failed; backing off');
+            serverErrorsInARow = next.serverErrorsInARow;
+            schedule(fuzzed(next.intervalMs));
+          });
       }, delay);
     };
     // update_engine marks the booted slot good before its first update attempt; the other order
