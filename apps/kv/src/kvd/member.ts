@@ -97,7 +97,7 @@ export class KvMemberNode implements KvMember {
       raft,
       storage,
       stateMachine,
-      send: (messages) => transport.send(messages),
+      send: (messages, now) => transport.send(messages, now),
       logger,
       snapshotCount: config.snapshotCount,
       onSoftState: (state) => late.node?.leaderChanged(state.leader),
