@@ -34,5 +34,5 @@ if [ ! -f "$report" ]; then
   ' "$report" "$status"
   [ "$status" = 0 ] && status=1
 fi
-echo "chaos: $(( $(date +%s) - started )) s in all (exit $status)"
+echo "chaos (ci): $(( $(date +%s) - started )) s in all, boot + run + destroy (exit $status)"
 exit "$status"

@@ -58,7 +58,12 @@ if [ "$up" = 0 ]; then
   run bash tools/scripts/node-image.sh || { echo "chaos: node image build failed"; exit 2; }
   echo "chaos: booting the chaos cluster ($machines machines on $MINICORE_SUBNET.0/24)"
   booted=1
-  run env -C vagrant vagrant up --provider=docker --provision >/tmp/minicore-chaos-up.log 2>&1 || { tail -40 /tmp/minicore-chaos-up.log; echo "chaos: vagrant up failed"; exit 2; }
+  # Once more on failure: with other clusters on the same engine the docker provider can trip (a
+  # container it just made is not found yet); `vagrant up --provision` is idempotent.
+  if ! run env -C vagrant vagrant up --provider=docker --provision >/tmp/minicore-chaos-up.log 2>&1; then
+    echo "chaos: vagrant up failed; once more"
+    run env -C vagrant vagrant up --provider=docker --provision >/tmp/minicore-chaos-up.log 2>&1 || { tail -40 /tmp/minicore-chaos-up.log; echo "chaos: vagrant up failed"; exit 2; }
+  fi
   echo "chaos: cluster up after $(( $(date +%s) - started )) s"
 else
   echo "chaos: running against the chaos cluster already up ($VAGRANT_DOTFILE_PATH)"
