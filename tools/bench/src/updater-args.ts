@@ -11,6 +11,9 @@ export interface UpdaterBenchOptions {
   priorities: InstallPriority[];
   /** Seconds of the workload alone before and after each install (its baseline). */
   baselineSeconds: number;
+  /** Simulated machines checking in, and for how long. */
+  instances: number;
+  checkinSeconds: number;
   json: boolean;
 }
 
@@ -27,7 +30,8 @@ HTTP, size + sha256 + ed25519 checks, unpacking into the passive slot with every
 re-hashed), against sha256sum + tar -xzf of the same bundle; then how much an install slows a
 CPU- and disk-bound workload running beside it (alone just before and after vs during the install; the
 issue's target is <= 10 %), with updaterd's default --install-priority idle (worker under nice 19 + ionice -c 3) and,
-for comparison, normal.
+for comparison, normal. Then update-server check-ins per second from simulated machines
+(the issue's target is 5,000/s on this machine, with correct policy accounting).
 
 Options:
   --size 200M          release content before compression (K/M/G; default 200M): half text
@@ -35,6 +39,10 @@ Options:
   --priorities a,b     install priorities to measure with the workload (default idle,normal)
   --baseline 10s       how long the workload runs alone just before and just after each
                        install, for its baseline (default 10s)
+  --instances 1000     simulated machines checking in with update_engine's update check, over
+                       64 keep-alive connections; their group allows 20 % of them an update
+                       per period, and the server's accounting must grant exactly that many
+  --checkins 10s       how long they check in (default 10s)
   --output json        also write the results to tmp/bench/updater-<date>.json
   -h, --help           this text`;
 
@@ -47,11 +55,11 @@ export function parseSize(text: string): number {
   return bytes;
 }
 
-function parseSeconds(text: string): number {
+function parseSeconds(text: string, flag = 'baseline'): number {
   const match = /^(\d+(?:\.\d+)?)(s|m)?$/.exec(text.trim());
-  if (!match) throw new UpdaterUsageError(`invalid --baseline ${text}: expected e.g. 10s or 1m`);
+  if (!match) throw new UpdaterUsageError(`invalid --${flag} ${text}: expected e.g. 10s or 1m`);
   const seconds = Number(match[1]) * (match[2] === 'm' ? 60 : 1);
-  if (seconds < 1) throw new UpdaterUsageError(`invalid --baseline ${text}: at least 1s`);
+  if (seconds < 1) throw new UpdaterUsageError(`invalid --${flag} ${text}: at least 1s`);
   return seconds;
 }
 
@@ -66,6 +74,8 @@ export function parseUpdaterCommand(argv: readonly string[]): ParsedUpdaterComma
         size: { type: 'string', default: '200M' },
         priorities: { type: 'string', default: INSTALL_PRIORITIES.join(',') },
         baseline: { type: 'string', default: '10s' },
+        instances: { type: 'string', default: '1000' },
+        checkins: { type: 'string', default: '10s' },
         output: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -83,8 +93,16 @@ export function parseUpdaterCommand(argv: readonly string[]): ParsedUpdaterComma
   for (const priority of priorities) {
     if (!(INSTALL_PRIORITIES as readonly string[]).includes(priority)) throw new UpdaterUsageError(`invalid --priorities ${values.priorities}: expected some of ${INSTALL_PRIORITIES.join(',')}`);
   }
+  if (!/^\d+$/.test(values.instances) || Number(values.instances) < 10 || Number(values.instances) > 1_000_000) throw new UpdaterUsageError(`invalid --instances ${values.instances}: expected 10..1000000`);
   return {
     kind: 'run',
-    options: { sizeBytes: parseSize(values.size), priorities: priorities as InstallPriority[], baselineSeconds: parseSeconds(values.baseline), json: values.output === 'json' },
+    options: {
+      sizeBytes: parseSize(values.size),
+      priorities: priorities as InstallPriority[],
+      baselineSeconds: parseSeconds(values.baseline),
+      instances: Number(values.instances),
+      checkinSeconds: parseSeconds(values.checkins, 'checkins'),
+      json: values.output === 'json',
+    },
   };
 }

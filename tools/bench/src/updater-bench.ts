@@ -105,6 +105,11 @@ export async function startServer(registry: ProcessRegistry, dir: string, releas
   return { url, process: server };
 }
 
+/** Runs updatectl against the server (admin commands), parsing its --output json. */
+export function updatectl<T>(serverUrl: string, args: string[]): T {
+  return JSON.parse(runNode(bin.updatectl, ['--output', 'json', ...args], { UPDATECTL_SERVER: serverUrl, UPDATECTL_TOKEN: TOKEN })) as T;
+}
+
 /** `sha256sum` + `tar -xzf` of the bundle: the floor an install is compared with. */
 export function referenceInstall(dir: string, bundle: string): number {
   const target = path.join(dir, 'reference');

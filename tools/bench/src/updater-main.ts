@@ -6,12 +6,15 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ProcessRegistry } from './processes.js';
 import { parseUpdaterCommand, UPDATER_USAGE, UpdaterUsageError, type InstallPriority, type UpdaterBenchOptions } from './updater-args.js';
-import { buildRelease, installOnce, referenceInstall, sleep, startServer, Workload, type InstallRun } from './updater-bench.js';
+import { buildRelease, installOnce, referenceInstall, sleep, startServer, updatectl, Workload, type InstallRun } from './updater-bench.js';
+import { runCheckins, type CheckinResult } from './updater-checkins.js';
 
 const workspaceRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 /** The issue's targets: verify-and-install within 1.2x of sha256sum + tar -x; the workload at most 10 % slower. */
 const INSTALL_RATIO_TARGET = 1.2;
 const SLOWDOWN_TARGET = 0.1;
+const CHECKINS_TARGET = 5000;
+const CHECKIN_CONNECTIONS = 64;
 const WARM_UP_MS = 1000;
 
 function progress(text: string): void {
@@ -32,6 +35,8 @@ export interface UpdaterResults {
    * the two, not as a slowdown) and during the install.
    */
   withInstall: { priority: InstallPriority; install: InstallRun; aloneBefore: number; aloneAfter: number; workloadAloneOpsPerSec: number; workloadOpsPerSec: number; slowdown: number }[];
+  /** Check-ins from simulated machines; the group allows `allowed` of them an update per period. */
+  checkins: CheckinResult & { machines: number; allowed: number; grantedInLastPeriod: number; accountingCorrect: boolean };
   machine: { cpus: number; ioSchedulers: string[] };
 }
 
@@ -62,6 +67,11 @@ function formatResults(results: UpdaterResults): string {
         `slowdown ${percent(run.slowdown)} (target <= ${percent(SLOWDOWN_TARGET)}); install ${seconds(run.install.installMs)}`,
       ],
     ]),
+    [
+      `update-server check-ins, ${results.checkins.machines} machines, ${CHECKIN_CONNECTIONS} connections`,
+      `${results.checkins.perSecond.toFixed(0)} /s`,
+      `target >= ${CHECKINS_TARGET}/s; ${results.checkins.checks} checks, ${results.checkins.errors} errors; granted ${results.checkins.grantedInLastPeriod} of ${results.checkins.allowed} allowed per period (${results.checkins.offeredMachines} machines offered) — accounting ${results.checkins.accountingCorrect ? 'correct' : 'WRONG'}`,
+    ],
   ];
   const width = Math.max(...rows.map((row) => row[0].length));
   const valueWidth = Math.max(...rows.map((row) => row[1].length));
@@ -78,6 +88,7 @@ function targets(results: UpdaterResults): string[] {
     ...results.withInstall.map(
       (run) => `${run.slowdown <= SLOWDOWN_TARGET ? 'met   ' : 'MISSED'} workload slowdown during an install at --install-priority ${run.priority}: ${percent(run.slowdown)} (target <= ${percent(SLOWDOWN_TARGET)})`,
     ),
+    `${results.checkins.perSecond >= CHECKINS_TARGET && results.checkins.accountingCorrect ? 'met   ' : 'MISSED'} update-server check-ins: ${results.checkins.perSecond.toFixed(0)}/s (target >= ${CHECKINS_TARGET}/s), policy accounting ${results.checkins.accountingCorrect ? 'correct' : 'WRONG'}`,
   ];
 }
 
@@ -113,7 +124,21 @@ async function measure(options: UpdaterBenchOptions, registry: ProcessRegistry, 
         await workload.stop();
       }
     }
+    const allowed = Math.max(1, Math.floor(options.instances / 5));
+    progress(`${options.instances} simulated machines check in for ${options.checkinSeconds} s (their group allows ${allowed} updates per period)`);
+    updatectl(server.url, ['group', 'create', 'checkins', '--channel', 'stable', '--track', 'checkins', '--max-per-period', String(allowed), '--period', '1h', '--enabled']);
+    const checked = await runCheckins({ url: server.url, track: 'checkins', machines: options.instances, connections: CHECKIN_CONNECTIONS, seconds: options.checkinSeconds, version: '1.0.0' });
+    const rollout = updatectl<{ stats: { grantedInLastPeriod: number } }>(server.url, ['rollout', 'status', 'checkins']);
+    const checkins = {
+      ...checked,
+      machines: options.instances,
+      allowed,
+      grantedInLastPeriod: rollout.stats.grantedInLastPeriod,
+      // Exactly `allowed` machines granted, and only those were offered the update (they may ask again).
+      accountingCorrect: rollout.stats.grantedInLastPeriod === allowed && checked.offeredMachines === allowed && checked.errors === 0,
+    };
     return {
+      checkins,
       sizeBytes: options.sizeBytes,
       bundleBytes: release.bundleBytes,
       files: release.files,
