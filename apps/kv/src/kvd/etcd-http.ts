@@ -17,26 +17,44 @@ const CORS_HEADERS = {
  * /health, /metrics and unknown paths.
  */
 export function installEtcdHttpConventions(app: FastifyInstance): void {
-  app.addHook('onRequest', async (request, reply) => {
+  // A callback hook, not an async one: it runs on every request, and a promise per request shows in profiles.
+  app.addHook('onRequest', (request, reply, done) => {
     void reply.headers(CORS_HEADERS);
-    if (request.method === 'OPTIONS') return reply.code(200).header('content-length', '0').send();
+    if (request.method === 'OPTIONS') {
+      void reply.code(200).header('content-length', '0').send();
+      return;
+    }
     const raw = request.raw.url ?? '/';
     const mark = raw.indexOf('?');
     const rawPath = mark === -1 ? raw : raw.slice(0, mark);
-    let decoded: string;
-    try {
-      decoded = decodeURIComponent(rawPath);
-    } catch {
-      return undefined;
+    const clean = cleanPathOf(rawPath);
+    if (clean === undefined) {
+      done();
+      return;
     }
-    const clean = goCleanPath(decoded);
-    if (clean === decoded) return undefined;
     const location = escapeGoPath(clean) + (mark === -1 ? '' : raw.slice(mark));
     void reply.code(301).header('location', location);
-    if (request.method !== 'GET' && request.method !== 'HEAD') return reply.header('content-length', '0').send();
+    if (request.method !== 'GET' && request.method !== 'HEAD') {
+      void reply.header('content-length', '0').send();
+      return;
+    }
     const body = `<a href="${htmlEscape(location)}">Moved Permanently</a>.\n\n`;
-    return reply.type('text/html; charset=utf-8').header('content-length', String(Buffer.byteLength(body))).send(request.method === 'HEAD' ? undefined : body);
+    void reply.type('text/html; charset=utf-8').header('content-length', String(Buffer.byteLength(body))).send(request.method === 'HEAD' ? undefined : body);
   });
+}
+
+/** The clean path Go would redirect `rawPath` to, or undefined when it is clean already (or not decodable: left to the router). */
+function cleanPathOf(rawPath: string): string | undefined {
+  // Most paths have nothing to clean: no escapes, no `//`, no dot segments.
+  if (rawPath.startsWith('/') && !/%|\/\/|\/\.(?:\.)?(?:\/|$)/.test(rawPath)) return undefined;
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(rawPath);
+  } catch {
+    return undefined;
+  }
+  const clean = goCleanPath(decoded);
+  return clean === decoded ? undefined : clean;
 }
 
 /**
