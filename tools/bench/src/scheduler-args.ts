@@ -5,6 +5,8 @@ export interface SchedulerBenchOptions {
   units: number;
   machines: number;
   kvMembers: number;
+  /** The kv cluster the scheduler runs on: kvd (the issue's setup) or a real etcd 3.4 for comparison. */
+  kv: 'kvd' | 'etcd';
   /** noop: the clearly named test double of the agents' UnitBackend; exec: real supervised processes. */
   backend: 'noop' | 'exec';
   placement: 'units' | 'load';
@@ -28,7 +30,9 @@ engine started alone in its own process. The clock starts when the engine proces
 Options:
   --units 10000        units to place (default 10000)
   --machines 100       simulated machines (default 100)
-  --kv-members 3       kvd cluster size (default 3)
+  --kv-members 3       kv cluster size (default 3)
+  --kv kvd|etcd        run on kvd (default) or on a real etcd 3.4 (--enable-v2), to tell the
+                       scheduler's cost from the kv's
   --backend noop|exec  the machines' unit backend (default noop: a test double of our UnitBackend
                        that runs nothing, since 10,000 real processes on a 2-core host would time
                        the fork rate, not the scheduler; exec runs each unit's /bin/sleep for real)
@@ -69,6 +73,7 @@ export function parseSchedulerCommand(argv: readonly string[]): SchedulerCommand
       units: { type: 'string', default: '10000' },
       machines: { type: 'string', default: '100' },
       'kv-members': { type: 'string', default: '3' },
+      kv: { type: 'string', default: 'kvd' },
       backend: { type: 'string', default: 'noop' },
       placement: { type: 'string', default: 'units' },
       steady: { type: 'string', default: '15s' },
@@ -83,6 +88,7 @@ export function parseSchedulerCommand(argv: readonly string[]): SchedulerCommand
   if (extra.length > 0) throw new SchedulerUsageError(`unexpected argument ${extra[0]}`);
   if (values.backend !== 'noop' && values.backend !== 'exec') throw new SchedulerUsageError(`invalid --backend ${values.backend}: expected noop or exec`);
   if (values.placement !== 'units' && values.placement !== 'load') throw new SchedulerUsageError(`invalid --placement ${values.placement}: expected units or load`);
+  if (values.kv !== 'kvd' && values.kv !== 'etcd') throw new SchedulerUsageError(`invalid --kv ${values.kv}: expected kvd or etcd`);
   if (values.output !== undefined && values.output !== 'json') throw new SchedulerUsageError(`invalid --output ${values.output}: only json`);
   return {
     kind: 'run',
@@ -90,6 +96,7 @@ export function parseSchedulerCommand(argv: readonly string[]): SchedulerCommand
       units: wholeNumber('units', values.units, 1, 1_000_000),
       machines: wholeNumber('machines', values.machines, 1, 10_000),
       kvMembers: wholeNumber('kv-members', values['kv-members'], 1, 7),
+      kv: values.kv,
       backend: values.backend,
       placement: values.placement,
       steadySeconds: seconds('steady', values.steady),

@@ -11,10 +11,11 @@ import { makeWorkDir } from './kv-bench.js';
 import { freePorts } from './ports.js';
 import { ProcessRegistry, type ManagedProcess } from './processes.js';
 import { parseSchedulerCommand, SCHEDULER_USAGE, SchedulerUsageError, type SchedulerBenchOptions } from './scheduler-args.js';
-import { addCounts, parseKeysRequests, sampleProcess, total, type ProcSample } from './scheduler-stats.js';
+import { addCounts, parseEtcdStoreRequests, parseKeysRequests, sampleProcess, total, type ProcSample } from './scheduler-stats.js';
 
 const workspaceRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const KVD_SCRIPT = path.join(workspaceRoot, 'apps/kv/dist/kvd/main.js');
+const ETCD_BINARY = '/usr/bin/etcd';
 const SIMULATION = path.join(workspaceRoot, 'apps/scheduler/dist/simulation/main.js');
 /** The issue's targets. */
 const PLACE_TARGET_SECONDS = 30;
@@ -61,13 +62,18 @@ async function waitReady(proc: ManagedProcess, what: string, timeoutMs: number):
   }
 }
 
-async function keysRequests(urls: readonly string[]): Promise<Record<string, number>> {
+async function keysRequests(urls: readonly string[], kv: 'kvd' | 'etcd'): Promise<Record<string, number>> {
   let sum: Record<string, number> = {};
+  let writes = 0;
   for (const url of urls) {
     const answer = await request(`${url}/metrics`, { timeoutMs: 5000 });
-    sum = addCounts(sum, parseKeysRequests(answer.body));
+    const counts = kv === 'kvd' ? parseKeysRequests(answer.body) : parseEtcdStoreRequests(answer.body);
+    // etcd counts store operations where they are applied, and every member applies every write: count those once.
+    writes = Math.max(writes, counts['write'] ?? 0);
+    delete counts['write'];
+    sum = addCounts(sum, counts);
   }
-  return sum;
+  return kv === 'etcd' ? { ...sum, write: writes } : sum;
 }
 
 export interface SchedulerFigures {
@@ -79,6 +85,8 @@ export interface SchedulerFigures {
   /** kv requests (keys API, every member) from the engine's start until all run, the progress poller's own excluded. */
   kvRequests: Record<string, number>;
   kvRequestsPerUnit: number;
+  /** The same until all were placed: mostly the engine's own (reads, placements, its watch). */
+  kvRequestsPerUnitToPlaced: number | undefined;
   /** Average cores the engine used until all were placed, and until all ran. */
   engineCoresToPlaced: number | undefined;
   engineCoresToRunning: number | undefined;
@@ -87,6 +95,7 @@ export interface SchedulerFigures {
   enginePeakRssBytes: number;
   engineCpuSeconds: number;
   machinesCpuSeconds: number;
+  /** CPU time of the kv members (kvd or etcd). */
   kvdCpuSeconds: number;
   steady?: { seconds: number; kvRequestsPerSecond: number; engineCores: number; machinesCores: number } | undefined;
 }
@@ -98,10 +107,10 @@ function cpuOf(samples: readonly (ProcSample | undefined)[]): number {
 async function measure(options: SchedulerBenchOptions, registry: ProcessRegistry, workDir: string, profileDir: string | undefined): Promise<SchedulerFigures> {
   const node = process.execPath;
   const ports = await freePorts(options.kvMembers * 2);
-  const kv = RunningCluster.start(planCluster({ system: 'kvd', size: options.kvMembers, baseDir: workDir, ports, etcdBinary: '', kvdScript: KVD_SCRIPT, nodeBinary: node }), registry);
+  const kv = RunningCluster.start(planCluster({ system: options.kv, size: options.kvMembers, baseDir: workDir, ports, etcdBinary: ETCD_BINARY, kvdScript: KVD_SCRIPT, nodeBinary: node }), registry);
   await kv.waitReady(60_000, 'bench-ready');
   const endpoints = kv.clientUrls.join(',');
-  progress(`kvd cluster of ${options.kvMembers} ready: ${endpoints}`);
+  progress(`${options.kv} cluster of ${options.kvMembers} ready: ${endpoints}`);
   const kvdPids = kv.members.map((member) => member.process.child.pid!);
   const env = { ...process.env, MINICORE_LOG_LEVEL: 'warn' };
 
@@ -120,7 +129,7 @@ async function measure(options: SchedulerBenchOptions, registry: ProcessRegistry
   await waitReady(poller, 'the progress poller', 30_000);
   await sleep(500);
   const latest = () => lastLine<ProgressLine>(progressLog, (value) => typeof value['placed'] === 'number');
-  const before = { requests: await keysRequests(kv.clientUrls), poller: latest()?.requests ?? 0 };
+  const before = { requests: await keysRequests(kv.clientUrls, options.kv), poller: latest()?.requests ?? 0 };
   const machinesPid = machines.child.pid!;
   const startCpu = { machines: cpuOf([sampleProcess(machinesPid)]), kvd: cpuOf(kvdPids.map(sampleProcess)) };
 
@@ -131,6 +140,7 @@ async function measure(options: SchedulerBenchOptions, registry: ProcessRegistry
   let placedSeconds: number | undefined;
   let runningSeconds: number | undefined;
   let engineCpuAtPlaced: number | undefined;
+  let requestsAtPlaced: { requests: Record<string, number>; poller: number } | undefined;
   let last: ProgressLine | undefined;
   let peakCores = 0;
   let window = { at: engineStart, cpu: 0 };
@@ -152,6 +162,7 @@ async function measure(options: SchedulerBenchOptions, registry: ProcessRegistry
         placedSeconds = (now - engineStart) / 1000;
         engineCpuAtPlaced = engineSample?.cpuSeconds;
         progress(`all ${options.units} placed after ${placedSeconds.toFixed(1)} s`);
+        requestsAtPlaced = { requests: await keysRequests(kv.clientUrls, options.kv), poller: line.requests };
       }
       if (line.launched >= options.units) {
         runningSeconds = (now - engineStart) / 1000;
@@ -160,19 +171,21 @@ async function measure(options: SchedulerBenchOptions, registry: ProcessRegistry
     }
   }
   const endSample = sampleProcess(enginePid) ?? engineSample;
-  const after = { requests: await keysRequests(kv.clientUrls), poller: latest()?.requests ?? 0 };
+  const after = { requests: await keysRequests(kv.clientUrls, options.kv), poller: latest()?.requests ?? 0 };
   const machinesCpu = cpuOf([sampleProcess(machinesPid)]) - startCpu.machines;
   const kvdCpu = cpuOf(kvdPids.map(sampleProcess)) - startCpu.kvd;
-  // The poller's own reads are not the scheduler's: take them out (GETs).
-  const kvRequests = addCounts(addCounts(after.requests, before.requests, -1), { GET: after.poller - before.poller }, -1);
+  // The poller's own reads are not the scheduler's: take them out (GETs; etcd counts a read as one store read too).
+  const since = (at: { requests: Record<string, number>; poller: number }) => addCounts(addCounts(at.requests, before.requests, -1), { GET: at.poller - before.poller }, -1);
+  const kvRequests = since(after);
+  const kvRequestsToPlaced = requestsAtPlaced ? since(requestsAtPlaced) : undefined;
   const wall = (performance.now() - engineStart) / 1000;
 
   let steady: SchedulerFigures['steady'];
   if (options.steadySeconds > 0 && runningSeconds !== undefined) {
     progress(`measuring ${options.steadySeconds} s at rest`);
-    const from = { requests: await keysRequests(kv.clientUrls), poller: latest()?.requests ?? 0, engine: sampleProcess(enginePid)?.cpuSeconds ?? 0, machines: sampleProcess(machinesPid)?.cpuSeconds ?? 0, at: performance.now() };
+    const from = { requests: await keysRequests(kv.clientUrls, options.kv), poller: latest()?.requests ?? 0, engine: sampleProcess(enginePid)?.cpuSeconds ?? 0, machines: sampleProcess(machinesPid)?.cpuSeconds ?? 0, at: performance.now() };
     await sleep(options.steadySeconds * 1000);
-    const to = { requests: await keysRequests(kv.clientUrls), poller: latest()?.requests ?? 0, engine: sampleProcess(enginePid)?.cpuSeconds ?? 0, machines: sampleProcess(machinesPid)?.cpuSeconds ?? 0, at: performance.now() };
+    const to = { requests: await keysRequests(kv.clientUrls, options.kv), poller: latest()?.requests ?? 0, engine: sampleProcess(enginePid)?.cpuSeconds ?? 0, machines: sampleProcess(machinesPid)?.cpuSeconds ?? 0, at: performance.now() };
     const seconds = (to.at - from.at) / 1000;
     steady = {
       seconds,
@@ -192,6 +205,7 @@ async function measure(options: SchedulerBenchOptions, registry: ProcessRegistry
     running: last?.launched ?? 0,
     kvRequests,
     kvRequestsPerUnit: total(kvRequests) / options.units,
+    kvRequestsPerUnitToPlaced: kvRequestsToPlaced ? total(kvRequestsToPlaced) / options.units : undefined,
     engineCoresToPlaced: placedSeconds !== undefined && engineCpuAtPlaced !== undefined ? engineCpuAtPlaced / placedSeconds : undefined,
     engineCoresToRunning: runningSeconds !== undefined && endSample ? endSample.cpuSeconds / wall : undefined,
     enginePeakCores: peakCores,
@@ -211,17 +225,18 @@ function report(options: SchedulerBenchOptions, figures: SchedulerFigures): { te
   const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MiB`;
   const byMethod = Object.entries(figures.kvRequests).filter(([, n]) => n !== 0).map(([method, n]) => `${method} ${n}`).join(', ');
   const lines = [
-    `scheduler: ${options.units} units onto ${options.machines} simulated machines (${options.backend === 'noop' ? 'no-op UnitBackend test double' : 'exec backend, real processes'}), ${options.kvMembers}-member kvd cluster, placement by ${options.placement}`,
+    `scheduler: ${options.units} units onto ${options.machines} simulated machines (${options.backend === 'noop' ? 'no-op UnitBackend test double' : 'exec backend, real processes'}), ${options.kvMembers}-member ${options.kv === 'kvd' ? 'kvd' : 'etcd 3.4'} cluster, placement by ${options.placement}`,
     '',
     `  units submitted (API writes, before the engine starts)  ${seconds(figures.submitSeconds)}`,
     `  all placed (from the engine's start)                    ${seconds(figures.placedSeconds)}${figures.placedSeconds === undefined ? ` (${figures.placed} of ${options.units})` : ''}`,
     `  all reported running (launched where placed)            ${seconds(figures.runningSeconds)}${figures.runningSeconds === undefined ? ` (${figures.running} of ${options.units})` : ''}`,
-    `  kv requests per unit (engine + agents, until all run)   ${figures.kvRequestsPerUnit.toFixed(2)}  (${byMethod})`,
+    `  kv requests per unit until all placed                   ${figures.kvRequestsPerUnitToPlaced === undefined ? 'n/a' : figures.kvRequestsPerUnitToPlaced.toFixed(2)}`,
+    `  kv requests per unit (engine + agents) until ${figures.runningSeconds === undefined ? 'timeout  ' : 'all run  '}  ${figures.kvRequestsPerUnit.toFixed(2)}  (${byMethod})`,
     `  engine CPU until all placed (average)                   ${figures.engineCoresToPlaced === undefined ? 'n/a' : `${figures.engineCoresToPlaced.toFixed(2)} cores`}`,
     `  engine CPU until all running (average)                  ${figures.engineCoresToRunning === undefined ? 'n/a' : `${figures.engineCoresToRunning.toFixed(2)} cores`}`,
     `  engine CPU, busiest second                              ${figures.enginePeakCores.toFixed(2)} cores`,
     `  engine CPU time / peak memory (RSS)                     ${figures.engineCpuSeconds.toFixed(1)} s / ${mib(figures.enginePeakRssBytes)}`,
-    `  CPU time of the machines' process / the kvd members     ${figures.machinesCpuSeconds.toFixed(1)} s / ${figures.kvdCpuSeconds.toFixed(1)} s`,
+    `  CPU time of the machines' process / the ${options.kv} members${options.kv === 'kvd' ? ' ' : ''}    ${figures.machinesCpuSeconds.toFixed(1)} s / ${figures.kvdCpuSeconds.toFixed(1)} s`,
   ];
   if (figures.steady) {
     lines.push(`  at rest (${figures.steady.seconds.toFixed(0)} s after): kv requests/s ${figures.steady.kvRequestsPerSecond.toFixed(0)}, engine ${figures.steady.engineCores.toFixed(2)} cores, machines ${figures.steady.machinesCores.toFixed(2)} cores`);
@@ -256,7 +271,7 @@ export async function runSchedulerBenchmark(argv: readonly string[]): Promise<nu
     return 0;
   }
   const options = command.options;
-  for (const file of [KVD_SCRIPT, SIMULATION]) if (!existsSync(file)) throw new Error(`${file} is missing: build first (npx nx run-many -t build)`);
+  for (const file of [options.kv === 'kvd' ? KVD_SCRIPT : ETCD_BINARY, SIMULATION]) if (!existsSync(file)) throw new Error(`${file} is missing: ${file === ETCD_BINARY ? 'apt-get install etcd-server' : 'build first (npx nx run-many -t build)'}`);
 
   const registry = new ProcessRegistry();
   const workDir = makeWorkDir();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addCounts, parseKeysRequests, parseStatCpuSeconds, parseStatusKb, total } from './scheduler-stats.js';
+import { addCounts, parseEtcdStoreRequests, parseKeysRequests, parseStatCpuSeconds, parseStatusKb, total } from './scheduler-stats.js';
 
 describe('scheduler benchmark figures', () => {
   it('reads CPU time from /proc/<pid>/stat even when the command name holds spaces and parentheses', () => {
@@ -23,5 +23,19 @@ describe('scheduler benchmark figures', () => {
     const counts = parseKeysRequests(metrics);
     expect(counts).toEqual({ PUT: 10, GET: 5 });
     expect(total(addCounts(counts, { GET: 2 }, -1))).toBe(13);
+  });
+});
+
+describe("etcd's store counters", () => {
+  it('adds reads, writes and watch requests from etcd 3.4 /metrics', () => {
+    const metrics = [
+      'etcd_debugging_store_reads_total{action="get"} 12',
+      'etcd_debugging_store_reads_total{action="getRecursive"} 3',
+      'etcd_debugging_store_writes_total{action="create"} 5',
+      'etcd_debugging_store_writes_total{action="set"} 7',
+      'etcd_debugging_store_watch_requests_total 4',
+      'etcd_debugging_store_watchers 2',
+    ].join('\n');
+    expect(parseEtcdStoreRequests(metrics)).toEqual({ GET: 15, write: 12, watch: 4 });
   });
 });

@@ -48,6 +48,21 @@ export function parseKeysRequests(metrics: string): Record<string, number> {
   return byMethod;
 }
 
+/**
+ * The same from etcd 3.4's Prometheus text, which counts v2 store operations rather than HTTP
+ * requests: reads and writes by action, and watch requests.
+ */
+export function parseEtcdStoreRequests(metrics: string): Record<string, number> {
+  const byKind: Record<string, number> = {};
+  for (const line of metrics.split('\n')) {
+    const match = /^etcd_debugging_store_(reads|writes|watch_requests)_total(?:\{[^}]*\})? (\S+)$/.exec(line);
+    if (!match) continue;
+    const kind = match[1] === 'reads' ? 'GET' : match[1] === 'writes' ? 'write' : 'watch';
+    byKind[kind] = (byKind[kind] ?? 0) + Number(match[2]);
+  }
+  return byKind;
+}
+
 export function addCounts(a: Record<string, number>, b: Record<string, number>, sign = 1): Record<string, number> {
   const sum: Record<string, number> = { ...a };
   for (const [key, value] of Object.entries(b)) sum[key] = (sum[key] ?? 0) + sign * value;
