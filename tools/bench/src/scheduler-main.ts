@@ -62,11 +62,22 @@ async function waitReady(proc: ManagedProcess, what: string, timeoutMs: number):
   }
 }
 
+/** A member's /metrics, patiently: on a loaded host a busy member may take seconds to answer. */
+async function metricsOf(url: string): Promise<{ body: string }> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await request(`${url}/metrics`, { timeoutMs: 30_000 });
+    } catch (error) {
+      if (attempt >= 3) throw error;
+    }
+  }
+}
+
 async function keysRequests(urls: readonly string[], kv: 'kvd' | 'etcd'): Promise<Record<string, number>> {
   let sum: Record<string, number> = {};
   let writes = 0;
   for (const url of urls) {
-    const answer = await request(`${url}/metrics`, { timeoutMs: 5000 });
+    const answer = await metricsOf(url);
     const counts = kv === 'kvd' ? parseKeysRequests(answer.body) : parseEtcdStoreRequests(answer.body);
     // etcd counts store operations where they are applied, and every member applies every write: count those once.
     writes = Math.max(writes, counts['write'] ?? 0);
