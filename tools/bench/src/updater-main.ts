@@ -4,6 +4,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { processCpuSeconds } from './process-cpu.js';
 import { ProcessRegistry } from './processes.js';
 import { parseUpdaterCommand, UPDATER_USAGE, UpdaterUsageError, type InstallPriority, type UpdaterBenchOptions } from './updater-args.js';
 import { buildRelease, installOnce, referenceInstall, sleep, startServer, updatectl, Workload, type InstallRun } from './updater-bench.js';
@@ -36,7 +37,15 @@ export interface UpdaterResults {
    */
   withInstall: { priority: InstallPriority; install: InstallRun; aloneBefore: number; aloneAfter: number; workloadAloneOpsPerSec: number; workloadOpsPerSec: number; slowdown: number }[];
   /** Check-ins from simulated machines; the group allows `allowed` of them an update per period. */
-  checkins: CheckinResult & { machines: number; allowed: number; grantedInLastPeriod: number; accountingCorrect: boolean };
+  checkins: CheckinResult & {
+    machines: number;
+    allowed: number;
+    grantedInLastPeriod: number;
+    accountingCorrect: boolean;
+    /** The server's CPU time per check (from /proc): what one core could serve, whatever else runs. */
+    serverCpuMsPerCheck?: number;
+    checksPerServerCpuSecond?: number;
+  };
   machine: { cpus: number; ioSchedulers: string[] };
 }
 
@@ -70,7 +79,7 @@ function formatResults(results: UpdaterResults): string {
     [
       `update-server check-ins, ${results.checkins.machines} machines, ${CHECKIN_CONNECTIONS} connections`,
       `${results.checkins.perSecond.toFixed(0)} /s`,
-      `target >= ${CHECKINS_TARGET}/s; ${results.checkins.checks} checks, ${results.checkins.errors} errors; granted ${results.checkins.grantedInLastPeriod} of ${results.checkins.allowed} allowed per period (${results.checkins.offeredMachines} machines offered) — accounting ${results.checkins.accountingCorrect ? 'correct' : 'WRONG'}`,
+      `target >= ${CHECKINS_TARGET}/s; ${results.checkins.checksPerServerCpuSecond ? `${results.checkins.checksPerServerCpuSecond.toFixed(0)} per server CPU-second; ` : ''}${results.checkins.checks} checks, ${results.checkins.errors} errors; granted ${results.checkins.grantedInLastPeriod} of ${results.checkins.allowed} allowed per period (${results.checkins.offeredMachines} machines offered) — accounting ${results.checkins.accountingCorrect ? 'correct' : 'WRONG'}`,
     ],
   ];
   const width = Math.max(...rows.map((row) => row[0].length));
@@ -127,7 +136,10 @@ async function measure(options: UpdaterBenchOptions, registry: ProcessRegistry, 
     const allowed = Math.max(1, Math.floor(options.instances / 5));
     progress(`${options.instances} simulated machines check in for ${options.checkinSeconds} s (their group allows ${allowed} updates per period)`);
     updatectl(server.url, ['group', 'create', 'checkins', '--channel', 'stable', '--track', 'checkins', '--max-per-period', String(allowed), '--period', '1h', '--enabled']);
+    const cpuBefore = processCpuSeconds(server.process.child.pid);
     const checked = await runCheckins({ url: server.url, track: 'checkins', machines: options.instances, connections: CHECKIN_CONNECTIONS, seconds: options.checkinSeconds, version: '1.0.0' });
+    const cpuAfter = processCpuSeconds(server.process.child.pid);
+    const serverCpu = cpuBefore !== undefined && cpuAfter !== undefined && checked.checks > 0 ? cpuAfter - cpuBefore : undefined;
     const rollout = updatectl<{ stats: { grantedInLastPeriod: number } }>(server.url, ['rollout', 'status', 'checkins']);
     const checkins = {
       ...checked,
@@ -136,6 +148,7 @@ async function measure(options: UpdaterBenchOptions, registry: ProcessRegistry, 
       grantedInLastPeriod: rollout.stats.grantedInLastPeriod,
       // Exactly `allowed` machines granted, and only those were offered the update (they may ask again).
       accountingCorrect: rollout.stats.grantedInLastPeriod === allowed && checked.offeredMachines === allowed && checked.errors === 0,
+      ...(serverCpu ? { serverCpuMsPerCheck: (serverCpu * 1000) / checked.checks, checksPerServerCpuSecond: checked.checks / serverCpu } : {}),
     };
     return {
       checkins,
