@@ -91,6 +91,16 @@ SH
 [ -f "$bundle" ] || { say "no release bundle at $bundle (the Vagrantfile's trigger makes it: is the host built? npm run build)"; exit 1; }
 # The host's updaterd installs (a slot's own would be overwritten while it runs; a fresh machine has none).
 install_updaterd="$src/apps/updater/bin/updaterd.js"
+# install_release [ARGS]: `updaterd install` of the bundle; a second and third try when it fails, since
+# the host's workspace may be in the middle of a rebuild (its files briefly missing).
+install_release() {
+  local attempt
+  for attempt in 1 2 3; do
+    /usr/local/bin/node "$install_updaterd" install --slots-dir "$slots" --bundle "$bundle" --trusted-key /etc/minicore/release-key.pub "$@" && return 0
+    [ "$attempt" = 3 ] || { say "updaterd install failed; again in 5 s" >&2; sleep 5; }
+  done
+  return 1
+}
 mkdir -p "$slots" /opt/minicore/boot
 bundle_sha=$(sha256sum "$bundle" | cut -d' ' -f1)
 # The slot this boot runs from, as the boot selector recorded it (none on a fresh machine).
@@ -101,9 +111,9 @@ if [ "$bundle_sha" != "$(cat /var/lib/minicore/provisioned-release.sha256 2>/dev
   if [ -n "$booted" ]; then
     # Replacing the running slot: its daemons stop first (as `updaterd install --force` asks).
     systemctl stop minicore-updaterd minicore-update-server minicore-schedulerd minicore-runnerd minicore-kvd 2>/dev/null || true
-    installed=$(/usr/local/bin/node "$install_updaterd" install --slots-dir "$slots" --bundle "$bundle" --trusted-key /etc/minicore/release-key.pub --slot "$booted" --force)
+    installed=$(install_release --slot "$booted" --force)
   else
-    installed=$(/usr/local/bin/node "$install_updaterd" install --slots-dir "$slots" --bundle "$bundle" --trusted-key /etc/minicore/release-key.pub)
+    installed=$(install_release)
   fi
   echo "$bundle_sha" > /var/lib/minicore/provisioned-release.sha256
   release_changed=1
