@@ -263,6 +263,27 @@ function report(options: SchedulerBenchOptions, figures: SchedulerFigures): { te
   return { text: lines.join('\n'), targets };
 }
 
+/**
+ * With `--backend exec` the units are real processes, in process groups of their own that outlive
+ * schedulerd by design (a restart must not stop them): end them by the pid files the exec backend
+ * keeps (`<machine>/units/<unit>/run.json`).
+ */
+function killUnitProcesses(machinesDir: string): void {
+  if (!existsSync(machinesDir)) return;
+  for (const machine of readdirSync(machinesDir)) {
+    const units = path.join(machinesDir, machine, 'units');
+    if (!existsSync(units)) continue;
+    for (const unit of readdirSync(units)) {
+      try {
+        const { pid } = JSON.parse(readFileSync(path.join(units, unit, 'run.json'), 'utf8')) as { pid: number };
+        process.kill(-pid, 'SIGKILL');
+      } catch {
+        // not running, or gone already
+      }
+    }
+  }
+}
+
 function summarizeProfile(dir: string): HotFunction[] {
   const file = readdirSync(dir).find((name) => name.endsWith('.cpuprofile'));
   return file ? hottestFunctions(JSON.parse(readFileSync(path.join(dir, file), 'utf8')) as CpuProfile, 20) : [];
@@ -288,6 +309,7 @@ export async function runSchedulerBenchmark(argv: readonly string[]): Promise<nu
   const workDir = makeWorkDir();
   const cleanUp = () => {
     registry.killAllNow();
+    killUnitProcesses(path.join(workDir, 'machines'));
     rmSync(workDir, { recursive: true, force: true });
   };
   process.on('exit', cleanUp);
