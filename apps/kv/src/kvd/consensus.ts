@@ -17,8 +17,7 @@ export interface ConsensusOptions {
   raft: RaftNode;
   storage: RaftStorage;
   stateMachine: StateMachine;
-  /** Sends messages; with `now`, before returning (the storage syncs on this thread and would hold them otherwise). */
-  send: (messages: Message[], now?: boolean) => void;
+  send: (messages: Message[]) => void;
   logger: Logger;
   /** Take a snapshot and compact the log every this many applied entries. */
   snapshotCount: number;
@@ -200,12 +199,7 @@ export class Consensus {
     // requires.
     const termUnchanged = ready.hardState === undefined || ready.hardState.term === this.persistedTerm;
     const early = termUnchanged ? ready.messages.filter((message) => message.type === 'append' || message.type === 'heartbeat') : [];
-    if (early.length > 0) {
-      this.options.send(early, true);
-      // Node's HTTP streams cork a chunk and write it on the next tick: let that tick come before
-      // the storage blocks this thread in its sync, or the followers would get these after it.
-      await new Promise((resolve) => process.nextTick(resolve));
-    }
+    if (early.length > 0) this.options.send(early);
 
     // Committed entries already on this member's disk are applied (and their clients answered)
     // now, not after the sync of this Ready's new entries: that would add a whole sync to every
@@ -213,13 +207,9 @@ export class Consensus {
     // copy towards the quorum that committed them.
     let next = 0;
     if (!ready.snapshot) {
-      const waiting = this.waiters.size + this.readWaiters.size;
       while (next < ready.committedEntries.length && ready.committedEntries[next]!.index <= this.persistedLastIndex) this.applyEntry(ready.committedEntries[next++]!);
       this.noteReadStates(ready);
       this.settleReads();
-      // The storage syncs on this thread: let the clients just answered have their replies
-      // written first (their handlers continue in later microtasks), rather than after the sync.
-      if (this.waiters.size + this.readWaiters.size < waiting && (ready.entries.length > 0 || ready.hardState)) await new Promise((resolve) => setImmediate(resolve));
     }
 
     await this.options.storage.save({ hardState: ready.hardState, entries: ready.entries, snapshot: ready.snapshot });

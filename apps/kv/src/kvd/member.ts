@@ -97,7 +97,7 @@ export class KvMemberNode implements KvMember {
       raft,
       storage,
       stateMachine,
-      send: (messages, now) => transport.send(messages, now),
+      send: (messages) => transport.send(messages),
       logger,
       snapshotCount: config.snapshotCount,
       onSoftState: (state) => late.node?.leaderChanged(state.leader),

@@ -75,12 +75,7 @@ export class PeerTransport {
     }
   }
 
-  /**
-   * Queues messages for their peers; they leave together at the end of this turn of the event
-   * loop, or at once with `now` (the leader's appends, which must be on their way before it
-   * blocks on its own disk sync).
-   */
-  send(messages: readonly Message[], now = false): void {
+  send(messages: readonly Message[]): void {
     if (this.stopped) return;
     for (const message of messages) {
       const peer = this.peers.get(message.to);
@@ -89,13 +84,9 @@ export class PeerTransport {
       if (message.type === 'heartbeat' && peer.heartbeatSentAt === undefined) peer.heartbeatSentAt = performance.now();
       peer.pending.push(message);
     }
-    if (now) this.flush();
-    else if (!this.flushScheduled) {
+    if (!this.flushScheduled) {
       this.flushScheduled = true;
-      setImmediate(() => {
-        this.flushScheduled = false;
-        this.flush();
-      });
+      setImmediate(() => this.flush());
     }
   }
 
@@ -108,6 +99,7 @@ export class PeerTransport {
   }
 
   private flush(): void {
+    this.flushScheduled = false;
     for (const [id, peer] of this.peers) {
       if (peer.pending.length === 0) continue;
       const batch = peer.pending;
