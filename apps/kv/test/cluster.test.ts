@@ -100,6 +100,32 @@ describe('a 3-member kvd cluster (real processes)', () => {
     expect(leader.output).toContain('leadership transferred for shutdown');
   });
 
+  it('stops at once on SIGTERM while clients hold long-poll watches on it, leadership handed over first', async () => {
+    cluster = await KvdCluster.start(3, { electionTimeout: 3000, heartbeatInterval: 100 });
+    const leader = await cluster.leader();
+    // Other daemons of a machine (schedulerd, updaterd) keep watches open on their machine's kvd.
+    const watches = Array.from({ length: 5 }, (_, i) =>
+      fetch(`${leader.clientUrl}/v2/keys/held/w${i}?wait=true`, { signal: AbortSignal.timeout(20_000) }).then(
+        (response) => response.status,
+        () => 'ended',
+      ),
+    );
+    const stream = fetch(`${leader.clientUrl}/v2/keys/held?wait=true&recursive=true&stream=true`, { signal: AbortSignal.timeout(20_000) }).then(
+      async (response) => (await response.text(), 'ended'),
+      () => 'ended',
+    );
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const stoppedAt = Date.now();
+    expect(await leader.stop()).toBe(0);
+    const stopMs = Date.now() - stoppedAt;
+    // Before the fix the close waited for the watches until the grace period (10 s) ran out.
+    expect(stopMs).toBeLessThan(3000);
+    expect(leader.output).toContain('leadership transferred for shutdown');
+    await Promise.all([...watches, stream]);
+    const next = await cluster.leader();
+    expect(next).not.toBe(leader);
+  });
+
   it('catches a member up with a snapshot after the log it missed was compacted', async () => {
     cluster = await KvdCluster.start(3, { snapshotCount: 50 });
     const leader = await cluster.leader();

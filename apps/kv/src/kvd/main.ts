@@ -34,7 +34,12 @@ async function runMember(): Promise<void> {
   exitOnSignals({
     logger,
     close: async () => {
-      await Promise.all(clientServers.map((server) => server.close()));
+      // Leadership goes first, while this member still answers: the cluster never waits on it.
+      await member.handOver();
+      // Closing waits for in-flight requests; long polls would hold it open until the kill.
+      const clientsClosed = Promise.all(clientServers.map((server) => server.close()));
+      member.endWatches();
+      await clientsClosed;
       await member.stop();
       await Promise.all(peerServers.map((server) => server.close()));
     },

@@ -391,13 +391,24 @@ export class KvMemberNode implements KvMember {
   }
 
   /**
-   * Graceful stop: hand leadership to a caught-up follower first so the cluster does not wait an
-   * election timeout, then stop timers, watchers and storage.
+   * First step of a graceful stop, while clients are still served: hand leadership to a caught-up
+   * follower so the cluster does not wait an election timeout for a new leader.
    */
-  async stop(): Promise<void> {
+  async handOver(): Promise<void> {
     if (this.stopped) return;
     const status = this.raft.status();
     if (status.role === 'leader' && status.voters.length > 1) await this.transferLeadership(status);
+  }
+
+  /** Ends every waiting watch (long poll or stream), as etcd does on shutdown: they would hold the client server's close open. */
+  endWatches(): void {
+    this.cancelWatchers();
+  }
+
+  /** Graceful stop: hand over leadership (when not done yet), then stop timers, watchers and storage. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    await this.handOver();
     this.stopped = true;
     for (const timer of this.timers) clearInterval(timer);
     this.cancelWatchers();
