@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseCommand, parseDurationSeconds, UsageError } from './args.js';
+import { parseCommand, parseDurationSeconds } from './args.js';
+import { UsageError } from './option-values.js';
 
 describe('parseCommand', () => {
   it('has the issue\'s defaults', () => {

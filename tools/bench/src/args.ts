@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { durationSeconds, someOf, UsageError, wholeNumber } from './option-values.js';
 
 export type KvSystem = 'etcd' | 'kvd';
 
@@ -25,9 +26,6 @@ export type ParsedCommand =
   | { kind: 'kv'; options: KvBenchOptions }
   | { kind: 'help'; text: string };
 
-export class UsageError extends Error {
-  override name = 'UsageError';
-}
 
 export const USAGE = `Usage: npm run bench -- kv [options]
 
@@ -47,34 +45,14 @@ Options:
                        and print the leader's hottest functions
   -h, --help           this text`;
 
-/** "10s", "500ms", "1m" or a bare number of seconds. */
+/** wrk takes whole seconds, at least one. */
 export function parseDurationSeconds(text: string): number {
-  const match = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(text.trim());
-  if (!match) throw new UsageError(`invalid --duration ${text}: expected e.g. 10s, 500ms or 1m`);
-  const value = Number(match[1]);
-  const seconds = match[2] === 'ms' ? value / 1000 : match[2] === 'm' ? value * 60 : value;
-  if (seconds < 1) throw new UsageError(`invalid --duration ${text}: wrk needs at least 1s`);
-  return Math.round(seconds);
-}
-
-function positiveInteger(flag: string, text: string, max: number): number {
-  if (!/^\d+$/.test(text.trim())) throw new UsageError(`invalid --${flag} ${text}: expected a whole number`);
-  const value = Number(text);
-  if (value < 1 || value > max) throw new UsageError(`invalid --${flag} ${text}: expected 1..${max}`);
-  return value;
+  return Math.round(durationSeconds('duration', text, 1));
 }
 
 function parseSizes(text: string): number[] {
-  const sizes = text.split(',').map((part) => positiveInteger('sizes', part, 7));
+  const sizes = text.split(',').map((part) => wholeNumber('sizes', part, 1, 7));
   return [...new Set(sizes)];
-}
-
-function parsePhases(text: string): KvPhase[] {
-  const phases = text.split(',').map((part) => part.trim());
-  for (const phase of phases) {
-    if (!(KV_PHASES as readonly string[]).includes(phase)) throw new UsageError(`invalid --phases ${text}: expected some of ${KV_PHASES.join(',')}`);
-  }
-  return KV_PHASES.filter((phase) => phases.includes(phase));
 }
 
 export function parseCommand(argv: readonly string[]): ParsedCommand {
@@ -117,11 +95,11 @@ export function parseCommand(argv: readonly string[]): ParsedCommand {
     options: {
       sizes: parseSizes(values.sizes),
       durationSeconds: parseDurationSeconds(values.duration),
-      connections: positiveInteger('connections', values.connections, 10_000),
-      watchers: positiveInteger('watchers', values.watchers, 10_000),
-      latencyRequests: positiveInteger('requests', values.requests, 1_000_000),
+      connections: wholeNumber('connections', values.connections, 1, 10_000),
+      watchers: wholeNumber('watchers', values.watchers, 1, 10_000),
+      latencyRequests: wholeNumber('requests', values.requests, 1, 1_000_000),
       systems: values.only ? [values.only] : ['etcd', 'kvd'],
-      phases: parsePhases(values.phases),
+      phases: someOf('phases', values.phases, KV_PHASES),
       json: values.output === 'json',
       cpuProf: values['cpu-prof'],
     },

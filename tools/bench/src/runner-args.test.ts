@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseRunnerCommand, RunnerUsageError } from './runner-args.js';
+import { parseRunnerCommand } from './runner-args.js';
+import { UsageError } from './option-values.js';
 
 describe('parseRunnerCommand', () => {
   it("has the issue's defaults: 200 containers, both phases", () => {
@@ -31,9 +32,9 @@ describe('parseRunnerCommand', () => {
   });
 
   it('rejects what it does not understand, naming the value', () => {
-    expect(() => parseRunnerCommand(['kv'])).toThrow(RunnerUsageError);
+    expect(() => parseRunnerCommand(['kv'])).toThrow(UsageError);
     expect(() => parseRunnerCommand(['runner', 'extra'])).toThrow('unexpected argument "extra"');
-    expect(() => parseRunnerCommand(['runner', '--bogus'])).toThrow(RunnerUsageError);
+    expect(() => parseRunnerCommand(['runner', '--bogus'])).toThrow(UsageError);
     expect(() => parseRunnerCommand(['runner', '--samples', '0'])).toThrow('invalid --samples 0: expected 1..10000');
     expect(() => parseRunnerCommand(['runner', '--samples', '2.5'])).toThrow('invalid --samples 2.5: expected a whole number');
     expect(() => parseRunnerCommand(['runner', '--containers', '1001'])).toThrow('invalid --containers 1001');

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { someOf, UsageError, wholeNumber } from './option-values.js';
 
 export const RUNNER_PHASES = ['start', 'supervise'] as const;
 export type RunnerPhase = (typeof RUNNER_PHASES)[number];
@@ -22,9 +23,6 @@ export interface RunnerBenchOptions {
 
 export type RunnerCommand = { kind: 'runner'; options: RunnerBenchOptions } | { kind: 'help'; text: string };
 
-export class RunnerUsageError extends Error {
-  override name = 'RunnerUsageError';
-}
 
 export const RUNNER_USAGE = `Usage: npm run bench -- runner [options]
 
@@ -52,21 +50,6 @@ Options:
   --output json        also write the results to tmp/bench/runner-<date>.json
   -h, --help           this text`;
 
-function wholeNumber(flag: string, text: string, min: number, max: number): number {
-  if (!/^\d+$/.test(text.trim())) throw new RunnerUsageError(`invalid --${flag} ${text}: expected a whole number`);
-  const value = Number(text);
-  if (value < min || value > max) throw new RunnerUsageError(`invalid --${flag} ${text}: expected ${min}..${max}`);
-  return value;
-}
-
-function parsePhases(text: string): RunnerPhase[] {
-  const phases = text.split(',').map((part) => part.trim());
-  for (const phase of phases) {
-    if (!(RUNNER_PHASES as readonly string[]).includes(phase)) throw new RunnerUsageError(`invalid --phases ${text}: expected some of ${RUNNER_PHASES.join(',')}`);
-  }
-  return RUNNER_PHASES.filter((phase) => phases.includes(phase));
-}
-
 /** Parses the arguments after `npm run bench --` (the benchmark name `runner` among them). */
 export function parseRunnerCommand(argv: readonly string[]): RunnerCommand {
   let parsed;
@@ -88,20 +71,20 @@ export function parseRunnerCommand(argv: readonly string[]): RunnerCommand {
       },
     });
   } catch (error) {
-    throw new RunnerUsageError((error as Error).message);
+    throw new UsageError((error as Error).message);
   }
   const { values, positionals } = parsed;
   if (values.help) return { kind: 'help', text: RUNNER_USAGE };
   const [command, ...rest] = positionals;
-  if (command !== 'runner') throw new RunnerUsageError(`this parser reads the runner benchmark's options, not "${command ?? ''}"`);
-  if (rest.length > 0) throw new RunnerUsageError(`unexpected argument "${rest[0]}"`);
-  if (values.output !== undefined && values.output !== 'json') throw new RunnerUsageError(`invalid --output ${values.output}: expected json`);
-  if (!/^[a-z0-9][a-z0-9._/:-]*$/.test(values.image)) throw new RunnerUsageError(`invalid --image ${values.image}: expected NAME[:TAG]`);
+  if (command !== 'runner') throw new UsageError(`this parser reads the runner benchmark's options, not "${command ?? ''}"`);
+  if (rest.length > 0) throw new UsageError(`unexpected argument "${rest[0]}"`);
+  if (values.output !== undefined && values.output !== 'json') throw new UsageError(`invalid --output ${values.output}: expected json`);
+  if (!/^[a-z0-9][a-z0-9._/:-]*$/.test(values.image)) throw new UsageError(`invalid --image ${values.image}: expected NAME[:TAG]`);
   const containers = wholeNumber('containers', values.containers, 1, 1000);
   const deaths = wholeNumber('deaths', values.deaths, 1, 10_000);
-  if (deaths > containers) throw new RunnerUsageError(`--deaths ${deaths} is more than --containers ${containers}: each measured death is a different container`);
+  if (deaths > containers) throw new UsageError(`--deaths ${deaths} is more than --containers ${containers}: each measured death is a different container`);
   const burst = wholeNumber('burst', values.burst, 0, 1000);
-  if (burst > containers) throw new RunnerUsageError(`--burst ${burst} is more than --containers ${containers}`);
+  if (burst > containers) throw new UsageError(`--burst ${burst} is more than --containers ${containers}`);
   return {
     kind: 'runner',
     options: {
@@ -111,7 +94,7 @@ export function parseRunnerCommand(argv: readonly string[]): RunnerCommand {
       deaths,
       burst,
       image: values.image,
-      phases: parsePhases(values.phases),
+      phases: someOf('phases', values.phases, RUNNER_PHASES),
       json: values.output === 'json',
     },
   };

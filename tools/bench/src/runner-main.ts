@@ -6,7 +6,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ProcessRegistry } from './processes.js';
-import { parseRunnerCommand, RUNNER_USAGE, RunnerUsageError, type RunnerBenchOptions } from './runner-args.js';
+import { parseRunnerCommand, RUNNER_USAGE, type RunnerBenchOptions } from './runner-args.js';
+import { UsageError } from './option-values.js';
 import { cliChildren, startRunnerd, type BenchRunnerd } from './runner-daemon.js';
 import { BenchEngine, dockerSocket } from './runner-docker.js';
 import { formatStartTable, formatSuperviseTable, targetLines, type StartResults, type SuperviseResults } from './runner-report.js';
@@ -82,7 +83,7 @@ export async function runRunnerBenchmark(argv: readonly string[]): Promise<numbe
   try {
     command = parseRunnerCommand(argv);
   } catch (error) {
-    if (!(error instanceof RunnerUsageError)) throw error;
+    if (!(error instanceof UsageError)) throw error;
     process.stderr.write(`bench: ${error.message}\n\n${RUNNER_USAGE}\n`);
     return 2;
   }

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { durationSeconds, UsageError, wholeNumber } from './option-values.js';
 
 /** What `npm run bench -- scheduler [options]` asks for. */
 export interface SchedulerBenchOptions {
@@ -43,23 +44,6 @@ Options:
   --cpu-prof           run the engine under node --cpu-prof and print its hottest functions
   -h, --help           this text`;
 
-export class SchedulerUsageError extends Error {
-  override name = 'SchedulerUsageError';
-}
-
-function wholeNumber(flag: string, text: string, min: number, max: number): number {
-  if (!/^\d+$/.test(text.trim())) throw new SchedulerUsageError(`invalid --${flag} ${text}: expected a whole number`);
-  const value = Number(text);
-  if (value < min || value > max) throw new SchedulerUsageError(`invalid --${flag} ${text}: expected ${min}..${max}`);
-  return value;
-}
-
-function seconds(flag: string, text: string): number {
-  const match = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(text.trim());
-  if (!match) throw new SchedulerUsageError(`invalid --${flag} ${text}: expected e.g. 15s, 500ms or 2m`);
-  const value = Number(match[1]);
-  return match[2] === 'ms' ? value / 1000 : match[2] === 'm' ? value * 60 : value;
-}
 
 export type SchedulerCommand = { kind: 'run'; options: SchedulerBenchOptions } | { kind: 'help'; text: string };
 
@@ -85,11 +69,11 @@ export function parseSchedulerCommand(argv: readonly string[]): SchedulerCommand
   });
   if (values.help) return { kind: 'help', text: SCHEDULER_USAGE };
   const extra = positionals.filter((word) => word !== 'scheduler');
-  if (extra.length > 0) throw new SchedulerUsageError(`unexpected argument ${extra[0]}`);
-  if (values.backend !== 'noop' && values.backend !== 'exec') throw new SchedulerUsageError(`invalid --backend ${values.backend}: expected noop or exec`);
-  if (values.placement !== 'units' && values.placement !== 'load') throw new SchedulerUsageError(`invalid --placement ${values.placement}: expected units or load`);
-  if (values.kv !== 'kvd' && values.kv !== 'etcd') throw new SchedulerUsageError(`invalid --kv ${values.kv}: expected kvd or etcd`);
-  if (values.output !== undefined && values.output !== 'json') throw new SchedulerUsageError(`invalid --output ${values.output}: only json`);
+  if (extra.length > 0) throw new UsageError(`unexpected argument ${extra[0]}`);
+  if (values.backend !== 'noop' && values.backend !== 'exec') throw new UsageError(`invalid --backend ${values.backend}: expected noop or exec`);
+  if (values.placement !== 'units' && values.placement !== 'load') throw new UsageError(`invalid --placement ${values.placement}: expected units or load`);
+  if (values.kv !== 'kvd' && values.kv !== 'etcd') throw new UsageError(`invalid --kv ${values.kv}: expected kvd or etcd`);
+  if (values.output !== undefined && values.output !== 'json') throw new UsageError(`invalid --output ${values.output}: only json`);
   return {
     kind: 'run',
     options: {
@@ -99,8 +83,8 @@ export function parseSchedulerCommand(argv: readonly string[]): SchedulerCommand
       kv: values.kv,
       backend: values.backend,
       placement: values.placement,
-      steadySeconds: seconds('steady', values.steady),
-      timeoutSeconds: Math.max(1, seconds('timeout', values.timeout)),
+      steadySeconds: durationSeconds('steady', values.steady),
+      timeoutSeconds: Math.max(1, durationSeconds('timeout', values.timeout)),
       json: values.output === 'json',
       cpuProf: values['cpu-prof'],
     },

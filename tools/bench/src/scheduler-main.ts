@@ -10,7 +10,8 @@ import { request, sleep } from './http-client.js';
 import { makeWorkDir } from './kv-bench.js';
 import { freePorts } from './ports.js';
 import { ProcessRegistry, type ManagedProcess } from './processes.js';
-import { parseSchedulerCommand, SCHEDULER_USAGE, SchedulerUsageError, type SchedulerBenchOptions } from './scheduler-args.js';
+import { parseSchedulerCommand, SCHEDULER_USAGE, type SchedulerBenchOptions } from './scheduler-args.js';
+import { UsageError } from './option-values.js';
 import { addCounts, parseEtcdStoreRequests, parseKeysRequests, sampleProcess, total, type ProcSample } from './scheduler-stats.js';
 
 const workspaceRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -294,7 +295,7 @@ export async function runSchedulerBenchmark(argv: readonly string[]): Promise<nu
   try {
     command = parseSchedulerCommand(argv);
   } catch (error) {
-    if (!(error instanceof SchedulerUsageError) && (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') !== true) throw error;
+    if (!(error instanceof UsageError) && (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') !== true) throw error;
     process.stderr.write(`bench: ${(error as Error).message}\n\n${SCHEDULER_USAGE}\n`);
     return 2;
   }

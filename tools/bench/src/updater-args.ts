@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { durationSeconds, someOf, UsageError, wholeNumber } from './option-values.js';
 
 export const INSTALL_PRIORITIES = ['idle', 'normal'] as const;
 export type InstallPriority = (typeof INSTALL_PRIORITIES)[number];
@@ -19,9 +20,6 @@ export interface UpdaterBenchOptions {
 
 export type ParsedUpdaterCommand = { kind: 'run'; options: UpdaterBenchOptions } | { kind: 'help'; text: string };
 
-export class UpdaterUsageError extends Error {
-  override name = 'UpdaterUsageError';
-}
 
 export const UPDATER_USAGE = `Usage: npm run bench -- updater [options]
 
@@ -48,19 +46,11 @@ Options:
 
 export function parseSize(text: string): number {
   const match = /^(\d+(?:\.\d+)?)([KMG])?$/i.exec(text.trim());
-  if (!match) throw new UpdaterUsageError(`invalid --size ${text}: expected e.g. 200M, 50M or 1G`);
+  if (!match) throw new UsageError(`invalid --size ${text}: expected e.g. 200M, 50M or 1G`);
   const scale = { K: 1024, M: 1024 ** 2, G: 1024 ** 3 }[(match[2] ?? '').toUpperCase() as 'K' | 'M' | 'G'] ?? 1;
   const bytes = Math.round(Number(match[1]) * scale);
-  if (bytes < 1024 * 1024) throw new UpdaterUsageError(`invalid --size ${text}: at least 1M`);
+  if (bytes < 1024 * 1024) throw new UsageError(`invalid --size ${text}: at least 1M`);
   return bytes;
-}
-
-function parseSeconds(text: string, flag = 'baseline'): number {
-  const match = /^(\d+(?:\.\d+)?)(s|m)?$/.exec(text.trim());
-  if (!match) throw new UpdaterUsageError(`invalid --${flag} ${text}: expected e.g. 10s or 1m`);
-  const seconds = Number(match[1]) * (match[2] === 'm' ? 60 : 1);
-  if (seconds < 1) throw new UpdaterUsageError(`invalid --${flag} ${text}: at least 1s`);
-  return seconds;
 }
 
 export function parseUpdaterCommand(argv: readonly string[]): ParsedUpdaterCommand {
@@ -81,27 +71,23 @@ export function parseUpdaterCommand(argv: readonly string[]): ParsedUpdaterComma
       },
     });
   } catch (error) {
-    throw new UpdaterUsageError((error as Error).message);
+    throw new UsageError((error as Error).message);
   }
   const { values, positionals } = parsed;
   if (values.help) return { kind: 'help', text: UPDATER_USAGE };
   const [command, ...rest] = positionals;
-  if (command !== 'updater') throw new UpdaterUsageError(`this parser reads the updater benchmark's options, not "${command ?? ''}"`);
-  if (rest.length > 0) throw new UpdaterUsageError(`unexpected argument "${rest[0]}"`);
-  if (values.output !== undefined && values.output !== 'json') throw new UpdaterUsageError(`invalid --output ${values.output}: expected json`);
-  const priorities = [...new Set(values.priorities.split(',').map((part) => part.trim()))];
-  for (const priority of priorities) {
-    if (!(INSTALL_PRIORITIES as readonly string[]).includes(priority)) throw new UpdaterUsageError(`invalid --priorities ${values.priorities}: expected some of ${INSTALL_PRIORITIES.join(',')}`);
-  }
-  if (!/^\d+$/.test(values.instances) || Number(values.instances) < 10 || Number(values.instances) > 1_000_000) throw new UpdaterUsageError(`invalid --instances ${values.instances}: expected 10..1000000`);
+  if (command !== 'updater') throw new UsageError(`this parser reads the updater benchmark's options, not "${command ?? ''}"`);
+  if (rest.length > 0) throw new UsageError(`unexpected argument "${rest[0]}"`);
+  if (values.output !== undefined && values.output !== 'json') throw new UsageError(`invalid --output ${values.output}: expected json`);
+  const priorities = someOf('priorities', values.priorities, INSTALL_PRIORITIES);
   return {
     kind: 'run',
     options: {
       sizeBytes: parseSize(values.size),
-      priorities: priorities as InstallPriority[],
-      baselineSeconds: parseSeconds(values.baseline),
-      instances: Number(values.instances),
-      checkinSeconds: parseSeconds(values.checkins, 'checkins'),
+      priorities,
+      baselineSeconds: durationSeconds('baseline', values.baseline, 1),
+      instances: wholeNumber('instances', values.instances, 10, 1_000_000),
+      checkinSeconds: durationSeconds('checkins', values.checkins, 1),
       json: values.output === 'json',
     },
   };

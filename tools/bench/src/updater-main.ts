@@ -6,7 +6,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { processCpuSeconds } from './process-cpu.js';
 import { ProcessRegistry } from './processes.js';
-import { parseUpdaterCommand, UPDATER_USAGE, UpdaterUsageError, type InstallPriority, type UpdaterBenchOptions } from './updater-args.js';
+import { parseUpdaterCommand, UPDATER_USAGE, type InstallPriority, type UpdaterBenchOptions } from './updater-args.js';
+import { UsageError } from './option-values.js';
 import { buildRelease, installOnce, referenceInstall, sleep, startServer, updatectl, Workload, type InstallRun } from './updater-bench.js';
 import { runCheckins, type CheckinResult } from './updater-checkins.js';
 
@@ -171,7 +172,7 @@ export async function runUpdaterBenchmark(argv: readonly string[]): Promise<numb
   try {
     command = parseUpdaterCommand(argv);
   } catch (error) {
-    if (!(error instanceof UpdaterUsageError)) throw error;
+    if (!(error instanceof UsageError)) throw error;
     process.stderr.write(`bench: ${error.message}\n\n${UPDATER_USAGE}\n`);
     return 2;
   }
