@@ -160,6 +160,8 @@ describe('coordination helpers against a real server', () => {
     const watching = (async () => {
       for await (const leader of observeLeader(kv, '/it/elect', { signal: controller.signal })) leaders.push(leader);
     })();
+    // The observer's first read must see the empty election before anyone campaigns.
+    await expect.poll(() => leaders.length).toBe(1);
     const a = await campaign(kv, '/it/elect', 'a', { ttl: 5 });
     const bCampaign = campaign(kv, '/it/elect', 'b', { ttl: 5 });
     await expect.poll(() => leaders.at(-1)).toBe('a');
