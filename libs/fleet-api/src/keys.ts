@@ -12,6 +12,10 @@
  * | `machines/<id>/object` | MachineRecord | agent TTL | agent |
  * | `lease/engine-leader` | `{"MachineID","Version":1}` | 5 × reconcile interval | engine |
  * | `engine/version` | `1` | none | engine |
+ * | `schedule/<machine>` | `{"units":[{name,hash,desiredState}]}`: what the machine should run | none | engine |
+ *
+ * `schedule/` is Minicore's addition (fleet's agents read every unit instead): the engine rebuilds
+ * it from fleet's keys on every pass, and each agent reads and watches its own key.
  */
 export const defaultKeyPrefix = '/_coreos.com/fleet';
 
@@ -31,6 +35,8 @@ export interface SchedulerKeys {
   machineObject(machineId: string): string;
   engineLease: string;
   engineVersion: string;
+  schedules: string;
+  machineSchedule(machineId: string): string;
 }
 
 export function schedulerKeys(prefix = defaultKeyPrefix): SchedulerKeys {
@@ -55,5 +61,7 @@ export function schedulerKeys(prefix = defaultKeyPrefix): SchedulerKeys {
     machineObject: (machineId) => `${root}/machines/${segment(machineId, 'machine id')}/object`,
     engineLease: `${root}/lease/engine-leader`,
     engineVersion: `${root}/engine/version`,
+    schedules: `${root}/schedule`,
+    machineSchedule: (machineId) => `${root}/schedule/${segment(machineId, 'machine id')}`,
   };
 }

@@ -1,4 +1,4 @@
-import { isDesiredState, parseRecord, type DesiredState } from '@minicore/fleet-api';
+import { isDesiredState, parseRecord, schedulerKeys, type DesiredState } from '@minicore/fleet-api';
 
 /**
  * Minicore's addition to fleet's layout: `<prefix>/schedule/<machine>`, one key per machine holding
@@ -16,11 +16,11 @@ export interface ScheduleEntry {
 }
 
 export function scheduleRoot(prefix: string): string {
-  return `${prefix}/schedule`;
+  return schedulerKeys(prefix).schedules;
 }
 
 export function machineScheduleKey(prefix: string, machineId: string): string {
-  return `${scheduleRoot(prefix)}/${machineId}`;
+  return schedulerKeys(prefix).machineSchedule(machineId);
 }
 
 /** The stored value: entries in name order, so equal lists encode to equal text. */
