@@ -21,6 +21,15 @@ afterEach(async () => {
 });
 
 describe('createHttpServer', () => {
+  it('takes path parameters up to 1024 characters (unit names, keys) and answers a longer one with 400 in its error format', async () => {
+    const app = server();
+    app.get('/units/:name', async (request) => ({ length: (request.params as { name: string }).name.length }));
+    expect((await app.inject({ method: 'GET', url: `/units/${'u'.repeat(1024)}` })).json()).toEqual({ length: 1024 });
+    const tooLong = await app.inject({ method: 'GET', url: `/units/${'u'.repeat(1025)}` });
+    expect(tooLong.statusCode).toBe(400);
+    expect(tooLong.json()).toMatchObject({ error: { code: 'MC_ERR_INVALID_REQUEST' } });
+  });
+
   it('answers /health with 200 when every check passes', async () => {
     const app = server({ health: { store: () => true } });
     const response = await app.inject({ method: 'GET', url: '/health' });

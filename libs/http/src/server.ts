@@ -48,7 +48,7 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
       if (formatted.headers) void reply.headers(formatted.headers);
       void reply.code(formatted.statusCode).send(formatted.body);
     },
-    maxParamLength: 1024,
+    routerOptions: { maxParamLength: 1024 },
     loggerInstance,
     // Per-request info lines cost more than the request itself at kv's rates; errors are logged below.
     logController: new LogController({ disableRequestLogging: true }),
