@@ -116,8 +116,9 @@ describe('a 3-member kvd cluster (real processes)', () => {
     );
     await new Promise((resolve) => setTimeout(resolve, 300));
     const stoppedAt = Date.now();
-    expect(await leader.stop()).toBe(0);
+    const code = await leader.stop();
     const stopMs = Date.now() - stoppedAt;
+    expect(code, `kvd exited ${code} after ${stopMs} ms:\n${leader.output.slice(-4000)}`).toBe(0);
     // Before the fix the close waited for the watches until the grace period (10 s) ran out.
     expect(stopMs).toBeLessThan(3000);
     expect(leader.output).toContain('leadership transferred for shutdown');

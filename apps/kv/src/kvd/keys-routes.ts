@@ -98,7 +98,7 @@ async function serveWatch(request: FastifyRequest, reply: FastifyReply, member: 
   raw.flushHeaders();
   const onClose = () => watcher.cancel();
   request.raw.socket.once('close', onClose);
-  member.watchers.add(watcher);
+  member.trackWatcher(watcher);
   try {
     do {
       const event = await watcher.next();

@@ -18,6 +18,8 @@ export interface KvMember {
   readonly store: V2Store;
   /** Open watchers, cancelled when the member stops or its store is replaced by a snapshot. */
   readonly watchers: Set<Watcher>;
+  /** Registers an open watcher; once the member has ended its watches (shutdown), cancels it at once. */
+  trackWatcher(watcher: Watcher): void;
   propose(command: StoreCommand): Promise<ApplyResult>;
   linearizableRead(): Promise<void>;
   headers(etcdIndex: number): Record<string, string>;
@@ -35,6 +37,7 @@ export class KvMemberNode implements KvMember {
   private readonly timers: NodeJS.Timeout[] = [];
   private sequence = 0;
   private expiring = false;
+  private watchesEnded = false;
   private published = false;
   private leaderSince = Date.now();
   /** Leader changes seen, and proposals that failed (timeouts, no leader), for /metrics. */
@@ -402,7 +405,14 @@ export class KvMemberNode implements KvMember {
 
   /** Ends every waiting watch (long poll or stream), as etcd does on shutdown: they would hold the client server's close open. */
   endWatches(): void {
+    this.watchesEnded = true;
     this.cancelWatchers();
+  }
+
+  trackWatcher(watcher: Watcher): void {
+    // A watch request already in flight when the shutdown began registers after endWatches.
+    if (this.watchesEnded) watcher.cancel();
+    else this.watchers.add(watcher);
   }
 
   /** Graceful stop: hand over leadership (when not done yet), then stop timers, watchers and storage. */
