@@ -1,5 +1,5 @@
 import type { EtcdInput } from '@minicore/linearizability';
-import { interpretAnswer, interpretTransportError, requestFor, type Answer, type EtcdBody } from '@minicore/chaos-checkers';
+import { interpretAnswer, interpretTransportError, requestFor, type Answer, type EtcdBody } from '@minicore/linearizability';
 
 /** The Node error code behind a failed fetch (undici wraps it in `cause`). */
 export function errorCode(error: unknown): string | undefined {

@@ -1,6 +1,6 @@
 export { parseDuration } from './duration.js';
 export { blockedPeers, describeFault, FAULT_KINDS, generateSchedule, LEADER, type FaultKind, type PlannedFault, type ScheduleOptions } from './schedule.js';
-export { interpretAnswer, interpretTransportError, requestFor, type Answer, type EtcdBody, type OutcomeKind, type RecordedOperation } from './history.js';
+export type { OutcomeKind, RecordedOperation } from './history.js';
 export { checkWatches, coveredRanges, inRanges, unionRanges, type KnownChange, type WatchCheckResult, type WatchEvent, type WatcherLog, type WatchItem } from './watch-checker.js';
 export { checkTtls, type TtlCheckInput, type TtlKey } from './ttl-checker.js';
 export { checkAcknowledgedWrites, checkFinalAgreement, type FinalReads, type OnceWrite } from './final-checkers.js';

@@ -1,4 +1,4 @@
-import type { EtcdInput, EtcdOutput, Operation } from '@minicore/linearizability';
+import { interpretAnswer, interpretTransportError, requestFor, type Answer, type EtcdBody, type EtcdInput, type EtcdOutput, type Operation } from '@minicore/linearizability';
 
 export type KvOperation = Operation<EtcdInput, EtcdOutput>;
 
@@ -8,61 +8,9 @@ export { seededRandom };
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** How one HTTP request ended, before it becomes an operation of the history. */
-type Outcome =
-  | { kind: 'answer'; output: EtcdOutput }
-  /** It surely had no effect (refused connection, a read with no answer): left out of the history. */
-  | { kind: 'none'; reason: string }
-  /** It may or may not have taken effect (timeout, 500, reset): recorded with return = Infinity. */
-  | { kind: 'unknown'; reason: string };
-
-interface NodeBody {
-  node?: { value?: string; modifiedIndex?: number };
-  errorCode?: number;
-  message?: string;
-}
-
-/** The etcd v2 request for an operation: method, path (with query) and form body. */
-function request(input: EtcdInput): { method: string; path: string; form?: Record<string, string> } {
-  const path = `/v2/keys/${input.key}`;
-  switch (input.op) {
-    case 'read':
-      return { method: 'GET', path: `${path}?quorum=true` };
-    case 'write':
-      return { method: 'PUT', path, form: { value: input.value } };
-    case 'create':
-      return { method: 'PUT', path, form: { value: input.value, prevExist: 'false' } };
-    case 'cas':
-      return { method: 'PUT', path, form: { value: input.value, prevValue: input.expected } };
-    case 'delete':
-      return { method: 'DELETE', path };
-    case 'cad':
-      return { method: 'DELETE', path: `${path}?${new URLSearchParams({ prevValue: input.expected }).toString()}` };
-  }
-}
-
-/** etcd's answer, as the model's output; errors other than the expected compare/exists/not-found ones are unknown outcomes. */
-function interpret(input: EtcdInput, status: number, body: NodeBody): Outcome {
-  if (status >= 200 && status < 300) {
-    if (input.op === 'read') return { kind: 'answer', output: { ok: true, value: body.node?.value ?? null, ...indexOf(body) } };
-    return { kind: 'answer', output: { ok: true, ...indexOf(body) } };
-  }
-  const code = body.errorCode;
-  if (input.op === 'read') return code === 100 ? { kind: 'answer', output: { ok: true, value: null } } : { kind: 'none', reason: `read error ${status} ${code} ${body.message}` };
-  // 100 key not found (delete, cad, cas of a missing key), 101 compare failed, 105 already exists (create).
-  const definite = input.op === 'write' ? [] : input.op === 'create' ? [105] : input.op === 'delete' ? [100] : [100, 101];
-  if (code !== undefined && definite.includes(code)) return { kind: 'answer', output: { ok: false } };
-  return { kind: 'unknown', reason: `${status} errorCode ${code} ${body.message ?? ''}` };
-}
-
-function indexOf(body: NodeBody): { index?: number } {
-  const index = body.node?.modifiedIndex;
-  return typeof index === 'number' ? { index } : {};
-}
-
 /** Sends one operation to one member and says how it ended. */
-export async function perform(endpoint: string, input: EtcdInput, timeoutMs: number): Promise<Outcome> {
-  const { method, path, form } = request(input);
+export async function perform(endpoint: string, input: EtcdInput, timeoutMs: number): Promise<Answer> {
+  const { method, path, form } = requestFor(input);
   let response: Response;
   try {
     response = await fetch(`${endpoint}${path}`, {
@@ -71,19 +19,16 @@ export async function perform(endpoint: string, input: EtcdInput, timeoutMs: num
       signal: AbortSignal.timeout(timeoutMs),
     });
   } catch (error) {
-    const code = (error as { cause?: { code?: string } }).cause?.code;
-    // A refused connection never reached the server; anything else may have.
-    if (code === 'ECONNREFUSED' || input.op === 'read') return { kind: 'none', reason: code ?? (error as Error).name };
-    return { kind: 'unknown', reason: code ?? (error as Error).name };
+    return interpretTransportError(input, (error as { cause?: { code?: string } }).cause?.code, (error as Error).name);
   }
-  let body: NodeBody;
+  let body: EtcdBody;
   try {
-    body = (await response.json()) as NodeBody;
+    body = (await response.json()) as EtcdBody;
   } catch (error) {
     if (input.op === 'read') return { kind: 'none', reason: `bad body: ${(error as Error).message}` };
     return { kind: 'unknown', reason: `bad body (${response.status}): ${(error as Error).message}` };
   }
-  return interpret(input, response.status, body);
+  return interpretAnswer(input, response.status, body);
 }
 
 export interface RecorderOptions {
@@ -134,7 +79,7 @@ export class HistoryRecorder {
   }
 
   /** Runs one operation on one endpoint and records it (used for the final reads too). */
-  async run(clientId: string, endpoint: string, input: EtcdInput): Promise<Outcome> {
+  async run(clientId: string, endpoint: string, input: EtcdInput): Promise<Answer> {
     const call = performance.now();
     const outcome = await perform(endpoint, input, this.options.requestTimeoutMs ?? 3000);
     const returned = performance.now();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { interpretAnswer, interpretTransportError, requestFor } from './history.js';
+import { interpretAnswer, interpretTransportError, requestFor } from './etcd-requests.js';
 
 describe('requestFor', () => {
   it('maps each register operation to its etcd v2 request', () => {
