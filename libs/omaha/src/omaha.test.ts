@@ -99,6 +99,14 @@ describe('requests', () => {
     expect(buildUpdateEngineRequest(identity, { kind: 'updatecheck', previousVersion: '', interactive: true })).toContain('installsource="ondemandupdate"');
   });
 
+  it('writes Flatcar’s rollback report in the update check: 3/0 errorcode=44 in place of the 3/2 event', () => {
+    const identity = { appid: COREOS_APP_ID, version: '1.0.0', track: 'stable', bootid: '{b}', machineid: 'm' };
+    const xml = buildUpdateEngineRequest(identity, { kind: 'updatecheck', previousVersion: '1.0.0', rolledBack: true });
+    expect(xml).toContain('        <ping active="1"></ping>\n        <updatecheck></updatecheck>\n        <event eventtype="3" eventresult="0" errorcode="44"></event>\n    </app>');
+    expect(xml).not.toContain('previousversion');
+    expect(parseRequest(xml).apps[0]).toMatchObject({ updatecheck: true, events: [{ eventtype: 3, eventresult: 0, errorcode: 44 }] });
+  });
+
   it('parses go-omaha’s client, taking machineid from the app (userid as a fallback)', () => {
     const request = parseRequest(goOmahaRequest);
     expect(request.apps[0]).toMatchObject({ machineid: '8bde4c4d908349d6b41c3253212c0c37', bootid: '1e954b3d-aa', updatecheck: true, events: [{ eventtype: 3, eventresult: 2 }] });

@@ -1,4 +1,4 @@
-import { UPDATE_ENGINE_VERSION } from './codes.js';
+import { ErrorCode, UPDATE_ENGINE_VERSION } from './codes.js';
 import { OmahaXmlError, attr, children, child, escapeAttribute, parseXml, XML_DECLARATION } from './xml.js';
 
 export interface RequestEvent {
@@ -60,9 +60,13 @@ export interface ClientIdentity {
   lang?: string;
 }
 
-/** The three request kinds of update_engine (research notes §1.2). */
+/**
+ * The three request kinds of update_engine (research notes §1.2). `rolledBack`: the machine runs the
+ * version it ran before its last update (the update's slot never became successful and the boot fell
+ * back), so the check carries Flatcar's `3/0 errorcode=44` (RollbackError) instead of the 3/2 event.
+ */
 export type RequestKind =
-  | { kind: 'updatecheck'; previousVersion: string; interactive?: boolean }
+  | { kind: 'updatecheck'; previousVersion: string; interactive?: boolean; rolledBack?: boolean }
   | { kind: 'ping' }
   | { kind: 'event'; eventtype: number; eventresult: number; errorcode?: number };
 
@@ -80,7 +84,9 @@ export function buildUpdateEngineRequest(identity: ClientIdentity, request: Requ
     body = '        <ping active="1"></ping>\n';
     if (request.kind === 'updatecheck') {
       body += '        <updatecheck></updatecheck>\n';
-      body += `        <event eventtype="3" eventresult="2" previousversion="${e(request.previousVersion)}"></event>\n`;
+      body += request.rolledBack
+        ? `        <event eventtype="3" eventresult="0" errorcode="${ErrorCode.RollbackError}"></event>\n`
+        : `        <event eventtype="3" eventresult="2" previousversion="${e(request.previousVersion)}"></event>\n`;
     }
   }
   const installsource = request.kind === 'updatecheck' && request.interactive ? 'ondemandupdate' : 'scheduler';

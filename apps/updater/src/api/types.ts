@@ -122,6 +122,8 @@ export const RolloutStatus = Type.Object({
   statuses: Type.Record(Type.String(), Type.Integer()),
   /** Count per running version. */
   versions: Type.Record(Type.String(), Type.Integer()),
+  /** Instances whose update to the channel version ended in Error, with the decoded code (a rollback: RollbackError). */
+  failed: Type.Array(Type.Object({ machineId: Type.String(), errorCode: Type.Union([Type.Integer(), Type.Null()]), errorName: Type.String() })),
   /** Policy accounting for the channel version right now. */
   stats: Type.Object({ attempted: Type.Integer(), grantedInLastPeriod: Type.Integer(), inProgress: Type.Integer(), timedOut: Type.Integer(), updated: Type.Integer() }),
 });

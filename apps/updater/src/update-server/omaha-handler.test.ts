@@ -99,6 +99,59 @@ describe('an update, event by event (research notes §1.5)', () => {
   });
 });
 
+describe('a rollback (Flatcar’s 3/0 errorcode=44 in the first update check after the fallback)', () => {
+  const rollbackCheck: RequestKind = { kind: 'updatecheck', previousVersion: '1.0.0', rolledBack: true };
+
+  it('marks the update Error with RollbackError, stops the group on its first attempt, and never offers that version to the machine again', async () => {
+    await setup({ maxUpdatesPerPeriod: 1, periodMs: 1000 });
+    context.disableUpdatesOnFailedRollout = true;
+    send('m1', check());
+    send('m1', event(13, 1));
+    send('m1', event(14, 1));
+    send('m1', event(3, 1));
+    // m2 waits while m1 is in progress (one at a time)
+    expect(send('m2', check()).status).toBe(AppStatus.MaxConcurrentUpdatesLimitReached);
+    // m1 rebooted into 2.0.0, which never became healthy; it is back on 1.0.0 and checks in
+    const back = send('m1', rollbackCheck, '1.0.0');
+    expect(back).toMatchObject({ status: 'ok', updatecheck: { status: 'noupdate' } });
+    expect(store.getInstance(MINICORE_APP_ID, 'm1')).toMatchObject({ statusName: 'Error', lastErrorCode: 44, lastUpdateVersion: '2.0.0', updateInProgress: false, version: '1.0.0' });
+    await store.flush();
+    expect((await store.history(MINICORE_APP_ID, 'm1')).at(-1)).toMatchObject({ statusName: 'Error', errorCode: 44, errorName: 'RollbackError', version: '2.0.0' });
+    const activity = await store.activity(10);
+    expect(activity.map((a) => a.class).slice(0, 2)).toEqual(['RolloutFailed', 'InstanceUpdateFailed']);
+    expect(activity[1]?.message).toBe('instance m1 rolled back from 2.0.0 (it never became healthy; not offered that version again): RollbackError');
+    // the group stopped: nobody else gets 2.0.0
+    expect(store.getGroup(MINICORE_APP_ID, 'prod')?.policy.updatesEnabled).toBe(false);
+    expect(send('m2', check()).status).toBe(AppStatus.UpdatesDisabled);
+    // an operator resumes the group: m2 gets 2.0.0, m1 still does not (check after check)
+    store.putGroup({ ...store.getGroup(MINICORE_APP_ID, 'prod')!, policy: { ...store.getGroup(MINICORE_APP_ID, 'prod')!.policy, updatesEnabled: true } });
+    for (let i = 0; i < 3; i++) expect(send('m1', check(), '1.0.0').updatecheck).toEqual({ status: 'noupdate' });
+    expect(status('m1')).toBe('Error');
+    expect(send('m2', check()).updatecheck?.status).toBe('ok');
+  });
+
+  it('offers a newer version to a machine that rolled back from an older one, and other errors are retried as Nebraska does', async () => {
+    await setup();
+    send('m1', check());
+    send('m1', event(14, 1));
+    send('m1', rollbackCheck, '1.0.0');
+    expect(send('m1', check(), '1.0.0').updatecheck).toEqual({ status: 'noupdate' });
+    store.putPackage({ ...store.getPackage(MINICORE_APP_ID, '2.0.0')!, version: '2.0.1', filename: 'minicore-2.0.1.tar.gz' });
+    store.putChannel({ appId: MINICORE_APP_ID, name: 'stable', version: '2.0.1', updatedAt: '' });
+    expect(send('m1', check(), '1.0.0').updatecheck).toMatchObject({ status: 'ok', manifest: { version: '2.0.1' } });
+    // a download error (10) is not a rollback: the next check gets the same version again
+    send('m2', check());
+    send('m2', event(3, 0, 10));
+    expect(send('m2', check()).updatecheck).toMatchObject({ status: 'ok', manifest: { version: '2.0.1' } });
+  });
+
+  it('ignores a rollback report from a machine with no update in progress (as any event)', async () => {
+    await setup();
+    expect(send('m1', rollbackCheck, '1.0.0').updatecheck?.status).toBe('ok');
+    expect(store.getInstance(MINICORE_APP_ID, 'm1')).toMatchObject({ statusName: 'UpdateGranted', lastErrorCode: null });
+  });
+});
+
 describe('grants', () => {
   it('one per period: the second machine is OnHold with Nebraska’s error and update_engine sees 34', async () => {
     await setup({ maxUpdatesPerPeriod: 1 });

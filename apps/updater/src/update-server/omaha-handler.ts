@@ -1,5 +1,5 @@
 import semver from 'semver';
-import { AppStatus, COREOS_APP_ID, EventResult, EventType, InstanceStatus, MINICORE_APP_ID, UpdateCheckStatus, decodeErrorCode, type OmahaRequest, type OmahaResponse, type RequestApp, type RequestEvent, type ResponseApp, type ResponseUpdateCheck } from '@minicore/omaha';
+import { AppStatus, COREOS_APP_ID, ErrorCode, EventResult, EventType, InstanceStatus, MINICORE_APP_ID, UpdateCheckStatus, decodeErrorCode, type OmahaRequest, type OmahaResponse, type RequestApp, type RequestEvent, type ResponseApp, type ResponseUpdateCheck } from '@minicore/omaha';
 import type { ActivityEntry, GroupRecord, InstanceRecord, PackageRecord } from '../api/types.js';
 import { VALIDITY_INTERVAL_MS, computeStats, decidePolicy } from './policy.js';
 import { newInstance, type ServerStore } from './store.js';
@@ -24,6 +24,16 @@ export interface OmahaContext {
  */
 const OS_APPS = new Set([MINICORE_APP_ID, COREOS_APP_ID]);
 const IN_PROGRESS: readonly number[] = [InstanceStatus.Downloading, InstanceStatus.Downloaded, InstanceStatus.Installed];
+
+/**
+ * The instance's last update, to `version`, ended with Flatcar's RollbackError (44): the release was
+ * installed and booted, and the machine fell back from it. Nebraska and CoreRoller would offer it
+ * again (only a group switched off by the first failure stops that); a rollback is not a transient
+ * download error, so the same version is not offered to that machine again. A newer version is.
+ */
+export function rolledBackFrom(instance: InstanceRecord, version: string): boolean {
+  return !instance.updateInProgress && instance.lastUpdateVersion === version && instance.lastErrorCode !== null && decodeErrorCode(instance.lastErrorCode).code === ErrorCode.RollbackError;
+}
 
 /** The app key used in package paths: the app id without braces. */
 export function appKey(appId: string): string {
@@ -135,7 +145,8 @@ class InstanceSession {
       instance.lastErrorCode = code;
       this.setStatus(InstanceStatus.Error, code);
       const decoded = decodeErrorCode(code);
-      this.activity({ class: 'InstanceUpdateFailed', severity: 'error', machineId: instance.machineId, ...(this.group ? { group: this.group.name } : {}), ...(instance.lastUpdateVersion ? { version: instance.lastUpdateVersion } : {}), message: `instance ${instance.machineId} failed to update to ${instance.lastUpdateVersion ?? '?'}: ${decoded.name}${decoded.flags.map((f) => ` with ${f}Flag`).join('')}` });
+      const what = decoded.code === ErrorCode.RollbackError ? `rolled back from ${instance.lastUpdateVersion ?? '?'} (it never became healthy; not offered that version again)` : `failed to update to ${instance.lastUpdateVersion ?? '?'}`;
+      this.activity({ class: 'InstanceUpdateFailed', severity: 'error', machineId: instance.machineId, ...(this.group ? { group: this.group.name } : {}), ...(instance.lastUpdateVersion ? { version: instance.lastUpdateVersion } : {}), message: `instance ${instance.machineId} ${what}: ${decoded.name}${decoded.flags.map((f) => ` with ${f}Flag`).join('')}` });
       this.failedRollout();
       return;
     }
@@ -219,9 +230,14 @@ class InstanceSession {
     if (!running) return { kind: 'error', status: AppStatus.InvalidVersion };
     // No downgrades: a machine at or past the channel's version has nothing to do.
     if (semver.gte(running, pkg.version)) return { kind: 'check', updatecheck: { status: UpdateCheckStatus.NoUpdate } };
+    // A machine that rolled back from this version is not offered it again: it would install it, reboot
+    // into it and fall back again, once per check, holding the reboot lock each time.
+    if (rolledBackFrom(instance, pkg.version)) return { kind: 'check', updatecheck: { status: UpdateCheckStatus.NoUpdate } };
 
     const now = Date.parse(this.at);
-    const verdict = decidePolicy(group.policy, () => computeStats(store.appInstances(instance.appId).map((i) => (i.machineId === instance.machineId ? instance : i)), group.name, pkg.version, group.policy, now), new Date(now));
+    // The counters follow stored instances; this one has changed since (it is saved at the end).
+    store.counters.track(instance);
+    const verdict = decidePolicy(group.policy, () => store.counters.stats(instance.appId, group.name, pkg.version, group.policy.periodMs, group.policy.updateTimeoutMs, now), new Date(now));
     if (!verdict.grant) {
       if (verdict.onHold) this.setStatus(InstanceStatus.OnHold);
       if (verdict.disableUpdates) {

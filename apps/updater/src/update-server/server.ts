@@ -6,7 +6,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createHttpServer, HttpError, Type, type HttpServer } from '@minicore/http';
 import type { Logger } from '@minicore/log';
-import { MINICORE_APP_ID, OmahaXmlError, buildResponse, instanceStatusName, parseRequest } from '@minicore/omaha';
+import { InstanceStatus, MINICORE_APP_ID, OmahaXmlError, buildResponse, decodeErrorCode, instanceStatusName, parseRequest } from '@minicore/omaha';
 import { ReleaseError, describeFile, readBundle } from '@minicore/release';
 import {
   ADMIN_PREFIX,
@@ -47,6 +47,12 @@ export interface UpdateServer {
 }
 
 const AppQuery = Type.Object({ app: Type.Optional(Type.String()) });
+
+/** As Nebraska's UI shows a code: `RollbackError`, `PayloadHashMismatchError with TestOmahaUrlFlag`. */
+function describeErrorCode(code: number): string {
+  const decoded = decodeErrorCode(code);
+  return [decoded.name, ...decoded.flags.map((flag) => `${flag}Flag`)].join(' with ');
+}
 
 export async function createUpdateServer(options: UpdateServerOptions): Promise<UpdateServer> {
   const now = options.now ?? (() => new Date());
@@ -282,7 +288,10 @@ export async function createUpdateServer(options: UpdateServerOptions): Promise<
         versions[instance.version] = (versions[instance.version] ?? 0) + 1;
       }
       const stats = channelVersion ? computeStats(members, group.name, channelVersion, group.policy, now().getTime()) : { attempted: 0, grantedInLastPeriod: 0, inProgress: 0, timedOut: 0, updated: 0 };
-      return { group, channelVersion, instances: members.length, statuses, versions, stats };
+      const failed = members
+        .filter((i) => channelVersion !== null && i.lastUpdateVersion === channelVersion && i.status === InstanceStatus.Error)
+        .map((i) => ({ machineId: i.machineId, errorCode: i.lastErrorCode, errorName: i.lastErrorCode === null ? 'Error' : describeErrorCode(i.lastErrorCode) }));
+      return { group, channelVersion, instances: members.length, statuses, versions, failed, stats };
     });
 
     app.get(`${ADMIN_PREFIX}/instances`, { schema: { querystring: Type.Object({ app: Type.Optional(Type.String()), group: Type.Optional(Type.String()), all: Type.Optional(Type.Boolean()) }) } }, async (request) => {

@@ -198,7 +198,8 @@ export function createUpdatectl(streams: Streams): Command {
         const head = `group ${status.group.name} (track ${status.group.track}) follows ${status.group.channel} at ${status.channelVersion ?? 'no version'}; ${policyText(status.group.policy)}; rollout ${status.group.rolloutInProgress ? 'in progress' : 'idle'}\n`;
         const rows = Object.entries(status.statuses).map(([s, n]) => [s, n]);
         const versions = Object.entries(status.versions).map(([v, n]) => [v, n]);
-        return `${head}${status.instances} instance(s), ${status.stats.updated} on ${status.channelVersion ?? '-'}; granted in period ${status.stats.grantedInLastPeriod}, in progress ${status.stats.inProgress}, timed out ${status.stats.timedOut}\n\n${formatTable(['STATUS', 'INSTANCES'], rows)}\n${formatTable(['VERSION', 'INSTANCES'], versions)}`;
+        const failed = status.failed.length > 0 ? `\n${formatTable(['FAILED', 'ERROR'], status.failed.map((f) => [f.machineId, `${f.errorName}${f.errorCode === null ? '' : ` (${f.errorCode})`}`]))}` : '';
+        return `${head}${status.instances} instance(s), ${status.stats.updated} on ${status.channelVersion ?? '-'}; granted in period ${status.stats.grantedInLastPeriod}, in progress ${status.stats.inProgress}, timed out ${status.stats.timedOut}\n\n${formatTable(['STATUS', 'INSTANCES'], rows)}\n${formatTable(['VERSION', 'INSTANCES'], versions)}${failed}`;
       });
     });
 

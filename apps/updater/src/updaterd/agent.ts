@@ -32,9 +32,28 @@ export interface AgentOptions {
   maxBytesPerSecond?: number;
 }
 
-/** update_engine's prefs that matter here: previous-version (and whether the file ever existed). */
+/**
+ * update_engine's prefs that matter here: previous-version (and whether the file ever existed), plus
+ * what update_engine keeps in /var/run (cleared by a reboot): that this boot installed an update.
+ */
 interface Prefs {
   previousVersion: string;
+  /** The boot id of the boot that installed an update into the other slot. */
+  updatedInBoot?: string;
+  /** The version it installed. */
+  updatedVersion?: string;
+  /** update_engine's autoupdate_completed marker: set by the install, removed by ResetStatus. */
+  awaitingReboot?: boolean;
+}
+
+/**
+ * Flatcar's rollback test: the machine runs the version it ran when it installed its last update,
+ * and it has rebooted since (the update's slot used its one try without becoming successful, and the
+ * boot fell back). Within the boot that installed the update it is no rollback: the reboot is pending.
+ */
+export function isRollback(prefs: Prefs | undefined, runningVersion: string, bootId: string): boolean {
+  if (!prefs || prefs.previousVersion === '' || prefs.previousVersion !== runningVersion) return false;
+  return prefs.updatedInBoot !== bootId;
 }
 
 export type CheckResult = 'noupdate' | 'updated' | 'failed' | 'pinged' | 'busy';
@@ -82,6 +101,21 @@ export class UpdateAgent {
 
   async #writePrefs(prefs: Prefs): Promise<void> {
     await writeFileAtomic(this.#prefsFile, `${JSON.stringify(prefs)}\n`);
+  }
+
+  /**
+   * At start-up: when this boot already installed an update (updaterd restarted before the reboot),
+   * back to UPDATE_STATUS_UPDATED_NEED_REBOOT, as update_engine does from its /var/run marker, so
+   * the reboot still happens and no second install starts. Returns whether it did.
+   */
+  async restore(): Promise<boolean> {
+    const prefs = await this.#readPrefs();
+    if (!prefs?.awaitingReboot || prefs.updatedInBoot !== this.options.bootId) return false;
+    this.newVersion = prefs.updatedVersion ?? '0.0.0';
+    this.progress = 1;
+    this.#set(UpdateStatus.UpdatedNeedReboot);
+    this.options.logger?.info({ version: this.newVersion }, 'an update installed earlier in this boot waits for the reboot');
+    return true;
   }
 
   async identity(): Promise<{ identity: ClientIdentity; booted: SlotName }> {
@@ -151,6 +185,10 @@ export class UpdateAgent {
     this.newVersion = '0.0.0';
     this.newSize = 0;
     this.#set(UpdateStatus.Idle);
+    // update_engine deletes its autoupdate_completed marker: a restart of updaterd stays idle.
+    void this.#readPrefs()
+      .then((prefs) => (prefs?.awaitingReboot ? this.#writePrefs({ ...prefs, awaitingReboot: false }) : undefined))
+      .catch((error: unknown) => this.options.logger?.warn({ err: error }, 'could not update the prefs after ResetStatus'));
     return true;
   }
 
@@ -179,16 +217,21 @@ export class UpdateAgent {
     this.#progressSent = { value: 0, at: Date.now() };
     this.#set(UpdateStatus.CheckingForUpdate);
     const prefs = await this.#readPrefs();
+    // In the boot that installed an update (ResetStatus, then a check) the update has not run yet:
+    // nothing to report, and the old version stays for the check after the reboot.
+    const installedThisBoot = prefs?.updatedInBoot === this.options.bootId;
+    const rolledBack = isRollback(prefs, identity.version, this.options.bootId);
     let outcome;
     try {
-      outcome = await this.#omaha.check(identity, prefs?.previousVersion ?? '0.0.0.0', interactive);
-      // Only the first check after an update carries the old version.
-      await this.#writePrefs({ previousVersion: '' });
+      outcome = await this.#omaha.check(identity, installedThisBoot ? '' : (prefs?.previousVersion ?? '0.0.0.0'), interactive, rolledBack);
+      // Only the first check after an update carries the old version (or the rollback).
+      if (!installedThisBoot) await this.#writePrefs({ previousVersion: '' });
     } catch (error) {
       const code = error instanceof UpdateCheckError ? error.errorCode : ErrorCode.OmahaRequestError;
       return this.#fail(identity, new UpdateFailure(code, (error as Error).message));
     }
     this.lastCheckedTime = Math.floor(Date.now() / 1000);
+    if (rolledBack) this.options.logger?.warn({ version: identity.version, failedVersion: prefs?.updatedVersion, errorCode: ErrorCode.RollbackError }, 'rolled back: the update never became healthy and the boot fell back to this release; reported RollbackError (44)');
     if (outcome.kind === 'noupdate') {
       this.newVersion = '0.0.0';
       this.newSize = 0;
@@ -235,7 +278,7 @@ export class UpdateAgent {
         const failed = final?.type === 'failed' ? final : { errorCode: ErrorCode.Error, message: 'the install ended without a result', resumed };
         throw new UpdateFailure(failed.errorCode, failed.message, failed.resumed);
       }
-      await this.#writePrefs({ previousVersion: identity.version });
+      await this.#writePrefs({ previousVersion: identity.version, updatedInBoot: this.options.bootId, updatedVersion: final.version, awaitingReboot: true });
       await this.#omaha.event(identity, EventType.UpdateComplete, EventResult.Success);
       this.lastErrorCode = 0;
       this.#set(UpdateStatus.UpdatedNeedReboot);

@@ -34,13 +34,18 @@ export const markGoodConfig = defineConfig({
 
 export const daemonConfig = defineConfig({
   program: 'updaterd',
-  summary: 'The updater of one Minicore machine. Checks in with the update server on a schedule, downloads, verifies and installs releases into the passive slot, marks the booted slot successful after --healthy-after of good health, publishes its status on D-Bus (update_engine\'s interface) and reboots into an installed update per --reboot-strategy (locksmith). Subcommands: `updaterd boot`, `updaterd mark-good`, `updaterd install`.',
+  summary: 'The updater of one Minicore machine. Checks in with the update server on a schedule, downloads, verifies and installs releases into the passive slot, marks the booted slot successful after --healthy-after of good health, rolls back a release on trial that is not healthy by --trial-deadline, publishes its status on D-Bus (update_engine\'s interface) and reboots into an installed update per --reboot-strategy (locksmith). Subcommands: `updaterd boot`, `updaterd mark-good`, `updaterd install`.',
   envPrefix: 'UPDATERD',
   fields: {
     slotsDir: string({ description: 'Folder holding the slots A and B and the boot record' }),
     healthyAfter: duration({ description: 'Healthy time before the booted slot is marked successful', default: 45_000 }),
     healthUrls: list({ description: 'URLs that must answer 2xx for the machine to count as healthy (none: the process being up)', default: [] }),
     healthInterval: duration({ description: 'Time between health checks', default: 5_000 }),
+    trialDeadline: duration({
+      description:
+        'A release on trial (booted with its one try, not yet marked successful) that has not been healthy for --healthy-after by this long after its boot is rolled back: updaterd reboots (under the reboot lock per --reboot-strategy, outside any reboot window) and the boot selector falls back to the previous slot. Longer than --healthy-after; 0: never (update_engine\'s behaviour)',
+      default: 10 * 60_000,
+    }),
     server: string({ description: 'Omaha URL of the update server, e.g. http://127.0.0.1:4005/v1/update/ (empty: no update checks)', default: '' }),
     track: string({ description: 'The group track sent as app@track', default: 'stable' }),
     trustedKey: string({ description: 'Public key releases must be signed with (required with --server)', default: '' }),

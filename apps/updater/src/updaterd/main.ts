@@ -20,13 +20,14 @@ import { currentBootId, describeRecord } from './boot.js';
 import { runBootCommand } from './boot-command.js';
 import { daemonConfig, installConfig, markGoodConfig } from './config.js';
 import { UpdateFailure } from './download.js';
-import { installIntoSlot } from './install.js';
+import { installIntoSlot, readSlotManifest } from './install.js';
 import { parseByteRate } from './byte-rate.js';
 import { priorityPrefix } from './low-priority.js';
 import { publishAgentOnDbus, type PublishedAgent } from './dbus-service.js';
 import { HealthyMarker, markBootedSlotGood, urlsHealthy } from './mark-good.js';
 import { chooseRebootAction } from './reboot-action.js';
 import { RebootManager } from './reboot-manager.js';
+import { TrialDeadline } from './trial-deadline.js';
 
 const [subcommand, ...rest] = process.argv.slice(2);
 
@@ -69,6 +70,7 @@ if (subcommand === 'boot') {
     const length = config.rebootWindowLength ? parseDuration(config.rebootWindowLength) : undefined;
     if (config.rebootWindowLength && length === undefined) throw new Error(`invalid --reboot-window-length "${config.rebootWindowLength}": expected a duration such as 1h30m`);
     window = parseRebootWindow(config.rebootWindowStart, length);
+    if (config.trialDeadline > 0 && config.trialDeadline <= config.healthyAfter) throw new Error(`--trial-deadline (${config.trialDeadline} ms) must be longer than --healthy-after (${config.healthyAfter} ms), or 0 for none: a release on trial needs --healthy-after of good health to be kept`);
   } catch (error) {
     fail('updaterd', error);
   }
@@ -113,6 +115,18 @@ if (subcommand === 'boot') {
     unlockBackoff: { firstMs: config.unlockRetry, maxMs: Math.max(config.unlockRetry, 300_000) },
     logger,
   });
+  const trial = new TrialDeadline({
+    slotsDir: config.slotsDir,
+    deadlineMs: config.trialDeadline,
+    healthy: marker.marked,
+    onExpired: (expired) => {
+      void (async () => {
+        const fallback = (await readSlotManifest(config.slotsDir, otherSlot(expired.slot)).catch(() => undefined))?.version ?? '0.0.0';
+        logger.error({ slot: expired.slot, bootedAt: expired.bootedAt, deadline: new Date(expired.deadlineAt).toISOString(), fallbackVersion: fallback }, 'the release on trial did not become healthy by its deadline: rolling back');
+        await rebootManager.rollBack(fallback);
+      })().catch((error: unknown) => logger.error({ err: error }, 'rollback failed'));
+    },
+  });
   // Keeps the process alive between checks.
   const keepAlive = setInterval(() => undefined, 60_000);
   let checkTimer: NodeJS.Timeout | undefined;
@@ -123,6 +137,7 @@ if (subcommand === 'boot') {
     close: async () => {
       stopping = true;
       marker.stop();
+      trial.stop();
       rebootManager.stop();
       clearInterval(keepAlive);
       clearTimeout(checkTimer);
@@ -130,6 +145,13 @@ if (subcommand === 'boot') {
     },
   });
   marker.start();
+  const onTrial = await trial.start().catch((error: unknown) => {
+    logger.warn({ err: error }, 'cannot tell whether this boot is a trial: no trial deadline');
+    return undefined;
+  });
+  if (onTrial) logger.info({ slot: onTrial.slot, deadline: new Date(onTrial.deadlineAt).toISOString() }, 'booted a release on trial: it must become healthy by its deadline or the machine rolls back');
+  // Before the status goes out (D-Bus, reboot manager): an install earlier in this boot still waits for its reboot.
+  await agent?.restore().catch((error: unknown) => logger.warn({ err: error }, 'cannot read the prefs'));
   if (agent && config.dbusAddress !== 'none') {
     try {
       published = await publishAgentOnDbus(agent, { address: config.dbusAddress, logger });
@@ -171,5 +193,5 @@ if (subcommand === 'boot') {
     // would let marking the booted slot good take the top priority back from a slot just installed.
     void marker.marked.then(() => schedule(fuzzed(config.firstCheckDelay)));
   }
-  logger.info({ slotsDir: config.slotsDir, healthyAfterMs: config.healthyAfter, machineId, rebootStrategy: config.rebootStrategy }, 'updaterd ready');
+  logger.info({ slotsDir: config.slotsDir, healthyAfterMs: config.healthyAfter, trialDeadlineMs: config.trialDeadline, machineId, rebootStrategy: config.rebootStrategy }, 'updaterd ready');
 }

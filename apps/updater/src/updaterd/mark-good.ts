@@ -1,4 +1,4 @@
-import { markGood, readBootedSlot, updateBootRecord, type BootRecord, type SlotName } from '@minicore/boot-record';
+import { loadBootRecord, markGood, otherSlot, readBootedSlot, updateBootRecord, type BootRecord, type SlotName } from '@minicore/boot-record';
 
 export type HealthCheck = () => Promise<boolean>;
 
@@ -18,6 +18,16 @@ export function urlsHealthy(urls: readonly string[]): HealthCheck {
     );
     return answers.every(Boolean);
   };
+}
+
+/**
+ * The other slot holds an update waiting for its trial boot (tries left, above the booted slot) while
+ * the booted slot is already good: marking it good again would take the top priority back from the
+ * update (updaterd restarted after an install, before the reboot).
+ */
+export function updatePending(record: BootRecord, booted: SlotName): boolean {
+  const other = otherSlot(booted);
+  return record[booted].successful && record[other].tries > 0 && record[other].priority > record[booted].priority;
 }
 
 /** `coreos-setgoodroot`: the booted slot becomes successful, tries 0, top priority. */
@@ -67,6 +77,12 @@ export class HealthyMarker {
       if (!healthy) this.#healthySince = undefined;
       else this.#healthySince ??= now;
       if (this.#healthySince !== undefined && now - this.#healthySince >= this.options.healthyAfterMs) {
+        const booted = await readBootedSlot(this.options.slotsDir);
+        if (booted && updatePending((await loadBootRecord(this.options.slotsDir)).record, booted.slot)) {
+          this.#stopped = true;
+          this.#resolve(booted.slot);
+          return;
+        }
         const result = await markBootedSlotGood(this.options.slotsDir);
         if (result) this.options.onMarked?.(result.slot, result.record);
         this.#stopped = true;

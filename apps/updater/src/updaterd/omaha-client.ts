@@ -12,11 +12,14 @@ export class OmahaClient {
     return { status: response.status, body: await response.text() };
   }
 
-  /** The update check: non-2xx is 2000+status, a transport failure 2 (OmahaRequestError), then the response rules. */
-  async check(identity: ClientIdentity, previousVersion: string, interactive = false): Promise<UpdateCheckOutcome> {
+  /**
+   * The update check: non-2xx is 2000+status, a transport failure 2 (OmahaRequestError), then the
+   * response rules. `rolledBack` sends Flatcar's 3/0 errorcode=44 in place of the 3/2 event.
+   */
+  async check(identity: ClientIdentity, previousVersion: string, interactive = false, rolledBack = false): Promise<UpdateCheckOutcome> {
     let answer;
     try {
-      answer = await this.#post(buildUpdateEngineRequest(identity, { kind: 'updatecheck', previousVersion, interactive }));
+      answer = await this.#post(buildUpdateEngineRequest(identity, { kind: 'updatecheck', previousVersion, interactive, rolledBack }));
     } catch (error) {
       throw new UpdateCheckError(ErrorCode.OmahaRequestError, `update server unreachable: ${(error as Error).message}`);
     }

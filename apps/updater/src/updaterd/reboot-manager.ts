@@ -142,6 +142,58 @@ export class RebootManager {
     }
   }
 
+  /**
+   * A release on trial did not become healthy in time: reboot so that the boot selector falls back
+   * to the previous slot. No reboot window (the machine is not serving as it should), and under the
+   * lock strategies the reboot semaphore is needed as for any reboot; usually this machine still
+   * holds it from the reboot into the trial (held across it), and the boot on the old slot gives it
+   * back once healthy. `toVersion` is what the fallback should boot (for the reboot command).
+   */
+  async rollBack(toVersion: string): Promise<void> {
+    const { logger, strategy } = this.options;
+    if (this.state === 'rebooting' || this.state === 'rebooted') return;
+    if (strategy === 'off' || !this.options.reboot) {
+      this.state = 'failed';
+      logger?.error({ strategy, toVersion }, 'the release on trial is not healthy by its deadline, and this updaterd may not reboot the machine: reboot it by hand to fall back to the previous slot');
+      return;
+    }
+    // An update reboot waiting for its turn is replaced by this one.
+    this.#attempt?.abort();
+    this.#attempt = undefined;
+    const signal = this.#stop.signal;
+    try {
+      let holding = false;
+      if (await this.#lockWanted()) {
+        const semaphore = this.options.semaphore!;
+        holding = await this.#holds(semaphore);
+        if (!holding) {
+          this.state = 'waiting-lock';
+          await this.#lock(semaphore, signal);
+          holding = true;
+        }
+      }
+      this.state = 'rebooting';
+      logger?.warn({ toVersion, holdsLock: holding }, 'rolling back: rebooting out of the release on trial, the boot falls back to the previous slot');
+      await this.options.reboot({ machineId: this.options.machineId, newVersion: toVersion });
+      this.state = 'rebooted';
+      logger?.info({ toVersion }, 'reboot requested');
+    } catch (error) {
+      if (signal.aborted) return;
+      this.state = 'failed';
+      logger?.error({ err: error }, 'rollback reboot failed');
+    }
+  }
+
+  /** Whether this machine is already a holder (locksmith's lock would say "semaphore is at 0" at max, not "holder exists"). */
+  async #holds(semaphore: KvSemaphore): Promise<boolean> {
+    try {
+      return ((await semaphore.get()).semaphore.holders ?? []).includes(this.options.machineId);
+    } catch (error) {
+      this.options.logger?.warn({ err: error }, 'cannot read the reboot semaphore');
+      return false;
+    }
+  }
+
   async #lockWanted(): Promise<boolean> {
     if (this.options.strategy === 'etcd-lock') return true;
     if (this.options.strategy !== 'best-effort' || !this.options.semaphore) return false;
