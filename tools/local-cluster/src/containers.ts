@@ -1,11 +1,5 @@
 import { request } from 'node:http';
-
-/**
- * The label runnerd puts on every container it starts, with its machine id as the value
- * (apps/runner/src/runnerd/labels.ts: RunnerLabel.machine). The local machines share one Docker
- * engine, so this is how the launcher tells one machine's containers from another's.
- */
-export const RUNNER_MACHINE_LABEL = 'io.minicore.runner.machine';
+import { ownedBy } from '@minicore/runner-labels';
 
 function engine(socket: string, method: string, path: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
@@ -27,7 +21,8 @@ function engine(socket: string, method: string, path: string): Promise<{ status:
  * their restart policy. Only containers of this machine are touched. Returns how many were stopped.
  */
 export async function stopMachineContainers(socket: string, machine: string, graceSeconds = 5): Promise<number> {
-  const filters = encodeURIComponent(JSON.stringify({ label: [`${RUNNER_MACHINE_LABEL}=${machine}`], status: ['running', 'restarting', 'paused'] }));
+  // The local machines share one Docker engine: runnerd's labels tell one machine's containers from another's.
+  const filters = encodeURIComponent(JSON.stringify({ label: ownedBy(machine), status: ['running', 'restarting', 'paused'] }));
   const listed = await engine(socket, 'GET', `/containers/json?filters=${filters}`);
   if (listed.status !== 200) throw new Error(`Docker engine: listing ${machine}'s containers answered ${listed.status}: ${listed.body}`);
   const ids = (JSON.parse(listed.body) as { Id: string }[]).map((container) => container.Id);

@@ -1,6 +1,7 @@
 import { request } from 'node:http';
 import { afterAll, describe, expect, it } from 'vitest';
-import { RUNNER_MACHINE_LABEL, stopMachineContainers } from '../src/containers.js';
+import { RunnerLabel } from '@minicore/runner-labels';
+import { stopMachineContainers } from '../src/containers.js';
 
 /**
  * Powering a local machine off stops its containers (the ones runnerd labelled with its machine
@@ -38,7 +39,7 @@ if (reason && process.env['CI'] === 'true') throw new Error(`this test needs a D
 const created: string[] = [];
 
 async function startContainer(machine: string): Promise<string> {
-  const made = await engine('POST', `/containers/create?name=launcher-power-off-${machine}`, { Image: IMAGE, Cmd: ['sleep', '300'], Labels: { [RUNNER_MACHINE_LABEL]: machine } });
+  const made = await engine('POST', `/containers/create?name=launcher-power-off-${machine}`, { Image: IMAGE, Cmd: ['sleep', '300'], Labels: { [RunnerLabel.managed]: '1', [RunnerLabel.machine]: machine } });
   expect(made.status).toBe(201);
   const id = (made.json as { Id: string }).Id;
   created.push(id);

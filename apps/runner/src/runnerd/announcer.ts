@@ -4,7 +4,7 @@ import { EtcdErrorCode, isKvError, Lease, minicoreKeys, type KvClient } from '@m
 import type { Logger } from '@minicore/log';
 import type { AnnouncementView, ServiceEndpoint } from '../api/index.js';
 import { parseAnnounceLabel, type AnnounceSpec } from '../spec/index.js';
-import { RunnerLabel } from './labels.js';
+import { RunnerLabel } from '@minicore/runner-labels';
 import { readyToAnnounce, serviceEndpoint } from './service-endpoint.js';
 
 export interface AnnouncerOptions {

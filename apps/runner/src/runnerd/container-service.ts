@@ -25,7 +25,7 @@ import { SpecError, formatAnnounceLabel, formatImageRef, formatRestartPolicy, fo
 import type { ContainerKv } from './container-kv.js';
 import { detail, summarize } from './container-view.js';
 import { engineCall, toHttpError } from './engine-errors.js';
-import { RunnerLabel, ownedBy } from './labels.js';
+import { RunnerLabel, ownedBy } from '@minicore/runner-labels';
 import type { Supervisor } from './supervisor.js';
 
 export interface ResolvedContainer {

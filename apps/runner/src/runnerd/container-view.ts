@@ -1,7 +1,7 @@
 import type { ContainerInspectInfo } from '@minicore/docker-engine';
 import type { ContainerDetails, ContainerSummary } from '../api/index.js';
 import { formatAnnounceSpec, formatRestartPolicy, parseAnnounceLabel, parseRestartPolicy } from '../spec/index.js';
-import { RunnerLabel, userLabels } from './labels.js';
+import { RunnerLabel, userLabels } from '@minicore/runner-labels';
 import type { SupervisionView } from './supervisor.js';
 
 const never = '0001-01-01T00:00:00Z';

@@ -3,7 +3,7 @@ import type { ContainerEvent, ContainerInfo, DockerEngine, EventSubscription } f
 import { EngineNotFoundError } from '@minicore/docker-engine';
 import type { Logger } from '@minicore/log';
 import { parseRestartPolicy, type RestartPolicy } from '../spec/index.js';
-import { RunnerLabel, ownedBy } from './labels.js';
+import { RunnerLabel, ownedBy } from '@minicore/runner-labels';
 import { backoffDelay, nextAttempt, shouldRestart, shouldStartOnAdoption, type BackoffOptions } from './restart-decision.js';
 import type { StateStore } from './state-store.js';
 

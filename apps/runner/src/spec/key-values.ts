@@ -1,7 +1,5 @@
+import { RESERVED_LABEL_PREFIX, isReservedLabel } from '@minicore/runner-labels';
 import { SpecError } from './spec-error.js';
-
-/** The label prefix runnerd keeps for itself (which machine's runner owns a container, its policy). */
-export const RESERVED_LABEL_PREFIX = 'io.minicore.runner';
 
 /**
  * `-e/--env KEY=VALUE`; `-e KEY` alone takes the value from `environment` as docker does, and is
@@ -21,7 +19,7 @@ export function parseLabel(spec: string): [string, string] {
   const at = spec.indexOf('=');
   const key = (at < 0 ? spec : spec.slice(0, at)).trim();
   if (key === '') throw new SpecError(`invalid label "${spec}": expected key=value`);
-  if (key === RESERVED_LABEL_PREFIX || key.startsWith(`${RESERVED_LABEL_PREFIX}.`)) throw new SpecError(`invalid label "${spec}": labels under ${RESERVED_LABEL_PREFIX} are runnerd's own`);
+  if (isReservedLabel(key)) throw new SpecError(`invalid label "${spec}": labels under ${RESERVED_LABEL_PREFIX} are runnerd's own`);
   return [key, at < 0 ? '' : spec.slice(at + 1)];
 }
 
