@@ -3,9 +3,14 @@ import { durationSeconds, someOf, UsageError, wholeNumber } from './option-value
 
 export const INSTALL_PRIORITIES = ['idle', 'normal'] as const;
 export type InstallPriority = (typeof INSTALL_PRIORITIES)[number];
+/** The benchmark's three measurements, each of which can be run alone. */
+export const UPDATER_PARTS = ['install', 'workload', 'checkins'] as const;
+export type UpdaterPart = (typeof UPDATER_PARTS)[number];
 
 /** What `npm run bench -- updater [options]` asks for. */
 export interface UpdaterBenchOptions {
+  /** Which measurements to run (in this order). */
+  parts: UpdaterPart[];
   /** Bytes of release content (before compression). */
   sizeBytes: number;
   /** updaterd --install-priority values to measure a co-running workload against. */
@@ -32,6 +37,9 @@ for comparison, normal. Then update-server check-ins per second from simulated m
 (the issue's target is 5,000/s on this machine, with correct policy accounting).
 
 Options:
+  --parts a,b,c        which measurements to run (default install,workload,checkins): install
+                       (against sha256sum + tar), workload (its slowdown during an install),
+                       checkins (update-server check-ins per second)
   --size 200M          release content before compression (K/M/G; default 200M): half text
                        (compresses like code), half random bytes
   --priorities a,b     install priorities to measure with the workload (default idle,normal)
@@ -61,6 +69,7 @@ export function parseUpdaterCommand(argv: readonly string[]): ParsedUpdaterComma
       allowPositionals: true,
       strict: true,
       options: {
+        parts: { type: 'string', default: UPDATER_PARTS.join(',') },
         size: { type: 'string', default: '200M' },
         priorities: { type: 'string', default: INSTALL_PRIORITIES.join(',') },
         baseline: { type: 'string', default: '10s' },
@@ -83,6 +92,7 @@ export function parseUpdaterCommand(argv: readonly string[]): ParsedUpdaterComma
   return {
     kind: 'run',
     options: {
+      parts: someOf('parts', values.parts, UPDATER_PARTS),
       sizeBytes: parseSize(values.size),
       priorities,
       baselineSeconds: durationSeconds('baseline', values.baseline, 1),

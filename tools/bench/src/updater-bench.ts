@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -110,9 +110,13 @@ export function updatectl<T>(serverUrl: string, args: string[]): T {
   return JSON.parse(runNode(bin.updatectl, ['--output', 'json', ...args], { UPDATECTL_SERVER: serverUrl, UPDATECTL_TOKEN: TOKEN })) as T;
 }
 
-/** `sha256sum` + `tar -xzf` of the bundle: the floor an install is compared with. */
+/**
+ * `sha256sum FILE && tar -xzf FILE` into an empty directory: the floor an install is compared with.
+ * Nothing is synced (tar does not fsync). The previous run's tree is removed before the clock starts.
+ */
 export function referenceInstall(dir: string, bundle: string): number {
   const target = path.join(dir, 'reference');
+  rmSync(target, { recursive: true, force: true });
   mkdirSync(target, { recursive: true });
   const started = performance.now();
   for (const [command, args] of [['sha256sum', [bundle]], ['tar', ['-xzf', bundle, '-C', target]]] as const) {
