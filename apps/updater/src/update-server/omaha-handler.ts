@@ -235,7 +235,9 @@ class InstanceSession {
     if (rolledBackFrom(instance, pkg.version)) return { kind: 'check', updatecheck: { status: UpdateCheckStatus.NoUpdate } };
 
     const now = Date.parse(this.at);
-    const verdict = decidePolicy(group.policy, () => computeStats(store.appInstances(instance.appId).map((i) => (i.machineId === instance.machineId ? instance : i)), group.name, pkg.version, group.policy, now), new Date(now));
+    // The counters follow stored instances; this one has changed since (it is saved at the end).
+    store.counters.track(instance);
+    const verdict = decidePolicy(group.policy, () => store.counters.stats(instance.appId, group.name, pkg.version, group.policy.periodMs, group.policy.updateTimeoutMs, now), new Date(now));
     if (!verdict.grant) {
       if (verdict.onHold) this.setStatus(InstanceStatus.OnHold);
       if (verdict.disableUpdates) {

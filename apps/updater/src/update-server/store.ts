@@ -1,6 +1,7 @@
 import { Level } from 'level';
 import { InstanceStatus, instanceStatusName } from '@minicore/omaha';
 import type { ActivityEntry, ApplicationRecord, ChannelRecord, GroupRecord, HistoryEntry, InstanceRecord, PackageRecord } from '../api/types.js';
+import { GroupCounters } from './group-counters.js';
 
 /**
  * update-server's state. Applications, packages, channels, groups and instances are held in memory
@@ -23,6 +24,8 @@ export class ServerStore {
   readonly channels = new Map<string, ChannelRecord>();
   readonly groups = new Map<string, GroupRecord>();
   readonly instances = new Map<string, InstanceRecord>();
+  /** The rollout policy's figures per group, following every stored instance (rebuilt at open). */
+  readonly counters = new GroupCounters();
   #seq = 0;
   #pending: { type: 'put'; key: string; value: Stored }[] = [];
   #flushing: Promise<void> | undefined;
@@ -40,7 +43,10 @@ export class ServerStore {
       else if (kind === 'package') store.packages.set(rest, value as PackageRecord);
       else if (kind === 'channel') store.channels.set(rest, value as ChannelRecord);
       else if (kind === 'group') store.groups.set(rest, value as GroupRecord);
-      else if (kind === 'instance') store.instances.set(rest, value as InstanceRecord);
+      else if (kind === 'instance') {
+        store.instances.set(rest, value as InstanceRecord);
+        store.counters.track(value as InstanceRecord);
+      }
       if (kind === 'history' || kind === 'activity') store.#seq = Math.max(store.#seq, Number(k.slice(-SEQ_WIDTH)));
     }
     return store;
@@ -113,6 +119,7 @@ export class ServerStore {
   putInstance(instance: InstanceRecord, previousStatus: number | undefined, at: string, errorCode?: number, errorName?: string): void {
     instance.statusName = instanceStatusName(instance.status) ?? 'Undefined';
     this.instances.set(key(instance.appId, instance.machineId), instance);
+    this.counters.track(instance);
     this.#put(key('instance', instance.appId, instance.machineId), instance);
     if (previousStatus !== instance.status) {
       const entry: HistoryEntry = { at, status: instance.status, statusName: instance.statusName, version: instance.lastUpdateVersion ?? instance.version };
