@@ -1,6 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { KvBenchOptions, KvSystem } from './args.js';
 import { RunningCluster } from './cluster.js';
@@ -58,10 +57,6 @@ export function etcdVersion(etcdBinary: string): string {
   } catch {
     return 'not found';
   }
-}
-
-export function makeWorkDir(): string {
-  return mkdtempSync(path.join(os.tmpdir(), 'minicore-bench-'));
 }
 
 async function readSyncCounters(system: KvSystem, url: string): Promise<SyncCounters | undefined> {

@@ -1,14 +1,14 @@
 // npm run bench -- kv: kvd against real etcd 3.4, same load, side by side.
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseCommand, USAGE, type KvBenchOptions } from './args.js';
 import { UsageError } from './option-values.js';
-import { benchSystem, etcdVersion, KEY_SPACE, makeWorkDir, VALUE_BYTES, type SystemRun } from './kv-bench.js';
+import { startBenchRun } from './bench-run.js';
+import { benchSystem, etcdVersion, KEY_SPACE, VALUE_BYTES, type SystemRun } from './kv-bench.js';
 import { describeSyncs } from './disk-metrics.js';
 import { describeCpu } from './process-cpu.js';
-import { ProcessRegistry } from './processes.js';
 import { formatTable, KV_METRICS, ratio, evaluateTarget, type Figures } from './table.js';
 
 const workspaceRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -84,23 +84,7 @@ export async function runKvBenchmark(argv: readonly string[]): Promise<number> {
   const version = etcdVersion(ETCD_BINARY);
   if (options.systems.includes('etcd') && version === 'not found') throw new Error(`${ETCD_BINARY} is missing: apt-get install etcd-server`);
 
-  const registry = new ProcessRegistry();
-  const workDir = makeWorkDir();
-  const cleanUp = () => {
-    registry.killAllNow();
-    rmSync(workDir, { recursive: true, force: true });
-  };
-  process.on('exit', cleanUp);
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    process.on(signal, () => {
-      progress(`${signal}: stopping every process and deleting ${workDir}`);
-      cleanUp();
-      process.exit(130);
-    });
-  }
-
-  const startedAt = new Date();
-  const stamp = startedAt.toISOString().replaceAll(':', '-').replace(/\.\d+Z$/, 'Z');
+  const { registry, workDir, startedAt, stamp, end } = startBenchRun(progress);
   const profilesDir = options.cpuProf ? path.join(workspaceRoot, 'tmp', 'bench', 'profiles', stamp) : undefined;
   progress(`kv benchmark: etcd ${version} vs kvd (${KVD_SCRIPT}), node ${process.version}, ${os.cpus().length} cpus, load ${os.loadavg().map((n) => n.toFixed(2)).join(' ')}`);
   const runs: SystemRun[] = [];
@@ -111,7 +95,7 @@ export async function runKvBenchmark(argv: readonly string[]): Promise<number> {
       }
     }
   } finally {
-    cleanUp();
+    end();
   }
 
   process.stdout.write(`\n${report(runs, options)}`);

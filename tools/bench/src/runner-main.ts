@@ -5,6 +5,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, 
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { fileStamp } from './bench-run.js';
 import { ProcessRegistry } from './processes.js';
 import { parseRunnerCommand, RUNNER_USAGE, type RunnerBenchOptions } from './runner-args.js';
 import { UsageError } from './option-values.js';
@@ -100,7 +101,7 @@ export async function runRunnerBenchmark(argv: readonly string[]): Promise<numbe
   if (!(await engine.imageExists(options.image))) throw new Error(`the image ${options.image} is missing (build it with tools/ci/build-test-image.sh)`);
 
   const startedAt = new Date();
-  const stamp = startedAt.toISOString().replaceAll(':', '-').replace(/\.\d+Z$/, 'Z');
+  const stamp = fileStamp(startedAt);
   const runId = `runner-${randomBytes(4).toString('hex')}`;
   const runLabel = `${RUN_LABEL}=${runId}`;
   const labels = { [BENCH_LABEL]: 'runner', [RUN_LABEL]: runId };

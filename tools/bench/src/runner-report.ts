@@ -1,4 +1,5 @@
 import { ratioOf, spread, type Spread } from './runner-stats.js';
+import { renderColumns } from './columns.js';
 
 /** The start-latency phase: milliseconds per sample, interleaved. */
 export interface StartResults {
@@ -68,19 +69,6 @@ export function formatRatio(value: number | undefined): string {
 
 function formatMb(kb: number | undefined): string {
   return kb === undefined ? '-' : (kb / 1024).toFixed(1);
-}
-
-/** Left-aligned text columns, right-aligned number columns, two spaces apart. */
-export function renderColumns(rows: readonly string[][], rightAligned: ReadonlySet<number>): string {
-  const widths = (rows[0] ?? []).map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length)));
-  return rows
-    .map((row) =>
-      row
-        .map((cell, column) => (rightAligned.has(column) ? cell.padStart(widths[column] ?? 0) : cell.padEnd(widths[column] ?? 0)))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n');
 }
 
 function table(heading: string, rows: string[][], rightAligned: ReadonlySet<number>): string {

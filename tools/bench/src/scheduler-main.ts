@@ -1,5 +1,5 @@
 // npm run bench -- scheduler: 10,000 units onto 100 simulated machines through a real kvd cluster.
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,7 +7,7 @@ import { planCluster } from './cluster-plan.js';
 import { RunningCluster } from './cluster.js';
 import { formatHotFunctions, hottestFunctions, type CpuProfile, type HotFunction } from './cpu-profile.js';
 import { request, sleep } from './http-client.js';
-import { makeWorkDir } from './kv-bench.js';
+import { startBenchRun } from './bench-run.js';
 import { freePorts } from './ports.js';
 import { ProcessRegistry, type ManagedProcess } from './processes.js';
 import { parseSchedulerCommand, SCHEDULER_USAGE, type SchedulerBenchOptions } from './scheduler-args.js';
@@ -306,23 +306,7 @@ export async function runSchedulerBenchmark(argv: readonly string[]): Promise<nu
   const options = command.options;
   for (const file of [options.kv === 'kvd' ? KVD_SCRIPT : ETCD_BINARY, SIMULATION]) if (!existsSync(file)) throw new Error(`${file} is missing: ${file === ETCD_BINARY ? 'apt-get install etcd-server' : 'build first (npx nx run-many -t build)'}`);
 
-  const registry = new ProcessRegistry();
-  const workDir = makeWorkDir();
-  const cleanUp = () => {
-    registry.killAllNow();
-    killUnitProcesses(path.join(workDir, 'machines'));
-    rmSync(workDir, { recursive: true, force: true });
-  };
-  process.on('exit', cleanUp);
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    process.on(signal, () => {
-      progress(`${signal}: stopping every process and deleting ${workDir}`);
-      cleanUp();
-      process.exit(130);
-    });
-  }
-  const startedAt = new Date();
-  const stamp = startedAt.toISOString().replaceAll(':', '-').replace(/\.\d+Z$/, 'Z');
+  const { registry, workDir, startedAt, stamp, end } = startBenchRun(progress, (dir) => killUnitProcesses(path.join(dir, 'machines')));
   const profileDir = options.cpuProf ? path.join(workspaceRoot, 'tmp', 'bench', 'profiles', `scheduler-${stamp}`) : undefined;
   if (profileDir) mkdirSync(profileDir, { recursive: true });
   progress(`scheduler benchmark: node ${process.version}, ${os.cpus().length} cpus, load ${os.loadavg().map((n) => n.toFixed(2)).join(' ')}`);
@@ -330,7 +314,7 @@ export async function runSchedulerBenchmark(argv: readonly string[]): Promise<nu
   try {
     figures = await measure(options, registry, workDir, profileDir);
   } finally {
-    cleanUp();
+    end();
   }
   const { text, targets } = report(options, figures);
   process.stdout.write(`\n${text}\n\nTargets (scheduler issue):\n${targets.map((line) => `  ${line}`).join('\n')}\n`);

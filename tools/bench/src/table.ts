@@ -1,4 +1,5 @@
 import type { KvSystem } from './args.js';
+import { renderColumns } from './columns.js';
 
 export type MetricId = 'writeP50Ms' | 'writeP99Ms' | 'writeRps' | 'readRps' | 'quorumReadRps' | 'watchFanoutMs';
 
@@ -59,18 +60,6 @@ export function evaluateTarget(metric: MetricDefinition, size: number, value: nu
   if (value === undefined) return { text, met: undefined };
   const met = target.minRatio !== undefined ? value >= target.minRatio : value <= (target.maxRatio ?? 1);
   return { text, met };
-}
-
-function renderColumns(rows: string[][], rightAligned: ReadonlySet<number>): string {
-  const widths = (rows[0] ?? []).map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length)));
-  return rows
-    .map((row) =>
-      row
-        .map((cell, column) => (rightAligned.has(column) ? cell.padStart(widths[column] ?? 0) : cell.padEnd(widths[column] ?? 0)))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n');
 }
 
 export interface TableInput {
