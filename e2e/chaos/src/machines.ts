@@ -92,3 +92,13 @@ export class Machines {
     return answers.every(Boolean);
   }
 }
+
+/**
+ * Writes `text` to `file` on the machine when it differs, then runs `then` (e.g. a daemon-reload);
+ * resolves 'changed' or 'same'.
+ */
+export async function installFile(machines: Machines, name: string, file: string, text: string, then: string): Promise<'changed' | 'same'> {
+  const encoded = Buffer.from(text).toString('base64');
+  const script = `mkdir -p "$(dirname ${file})" && echo ${encoded} | base64 -d > ${file}.new && if cmp -s ${file}.new ${file}; then rm ${file}.new; echo same; else mv ${file}.new ${file} && ${then} && echo changed; fi`;
+  return (await machines.exec(name, script, 60_000)).includes('changed') ? 'changed' : 'same';
+}

@@ -27,16 +27,21 @@ import { Prng } from '@minicore/seeded-random';
 import { workspaceRoot } from './cluster.js';
 import { now, sleep, startClock } from './clock.js';
 import { healAll, runFault } from './faults.js';
-import { CHECKER_HOOKS, NOT_CHECKED } from './hooks.js';
+import { NOT_CHECKED, type CheckerHook } from './hooks.js';
 import { readTree } from './http.js';
 import { Machines } from './machines.js';
+import { SchedulerHook } from './scheduler-hook.js';
+import { UpdaterHook } from './updater-hook.js';
 import { Watcher } from './watchers.js';
 import { ONCE_DIR, TTL_DIR, Workload } from './workload.js';
 
 const USAGE = `npm run chaos -- [--duration 120s] [--seed N] [--machines 5] [--output DIR] [--faults kill,pause,...]
   [--clients 6] [--registers 8] [--quiet 10s] [--vitest-json FILE]
+  [--checkers kv,scheduler,updater] [--agent-ttl 10s] [--reboots 3] [--reboot-max 2]
 Drives the chaos cluster (vagrant, MINICORE_SUBNET=10.78.0) with concurrent clients while it injects
 faults on a schedule drawn from the seed, then checks the histories. Exit 0: every checker passed.
+The scheduler checker runs units through schedulerd (agent TTL --agent-ttl); the updater checker
+publishes a release that --reboots machines install, rebooting under a semaphore of max --reboot-max.
 Fault kinds: ${FAULT_KINDS.join(', ')}`;
 
 const { values } = parseArgs({
@@ -50,6 +55,10 @@ const { values } = parseArgs({
     registers: { type: 'string', default: '8' },
     quiet: { type: 'string', default: '10s' },
     'vitest-json': { type: 'string' },
+    checkers: { type: 'string', default: 'kv,scheduler,updater' },
+    'agent-ttl': { type: 'string', default: '10s' },
+    reboots: { type: 'string', default: '3' },
+    'reboot-max': { type: 'string', default: '2' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -75,6 +84,12 @@ const log = (line: string) => {
 };
 
 const machines = new Machines();
+const checkers = new Set(values.checkers.split(','));
+for (const checker of checkers) if (!['kv', 'scheduler', 'updater'].includes(checker)) throw new Error(`unknown checker ${checker}: expected kv, scheduler, updater`);
+const hooks: CheckerHook[] = [
+  ...(checkers.has('scheduler') ? [new SchedulerHook(parseDuration(values['agent-ttl']))] : []),
+  ...(checkers.has('updater') ? [new UpdaterHook(Number(values.reboots), Number(values['reboot-max']))] : []),
+];
 const reproduce = `npm run chaos -- --duration ${values.duration} --seed ${seed} --machines ${machines.list.length}${values.faults ? ` --faults ${values.faults}` : ''}`;
 
 async function kvIndex(): Promise<number> {
@@ -126,7 +141,7 @@ async function main(): Promise<number> {
   await clearPrefix();
   const schedule = generateSchedule({ seed, durationMs, machines: names, kinds });
   log(`schedule (${schedule.length} faults): ${schedule.map((fault) => `${(fault.atMs / 1000).toFixed(1)}s ${describeFault(fault)}`).join('; ')}`);
-  for (const hook of CHECKER_HOOKS) await hook.start(machines);
+  await Promise.all(hooks.map((hook) => hook.prepare(machines, log)));
 
   const prng = new Prng(seed);
   const startIndex = await kvIndex();
@@ -138,6 +153,7 @@ async function main(): Promise<number> {
   for (const watcher of watchers) watcher.start();
   const workload = new Workload({ machines: machines.list, prng: prng.fork(), registers: Number(values.registers), clients: Number(values.clients) });
   workload.start();
+  for (const hook of hooks) hook.begin();
 
   const faults: FaultRecord[] = [];
   let healedAtMs: number;
@@ -230,7 +246,18 @@ async function main(): Promise<number> {
   const ttlView = ttlFinals.find((final) => final.values);
   for (const ttl of workload.ttls) if (ttlView?.values) present.set(ttl.key, ttlView.values.has(ttl.key));
   verdicts.push(checkTtls({ keys: workload.ttls, log: watches.log, covered: watches.covered, endIndex: sentinel, present }));
-  for (const hook of CHECKER_HOOKS) verdicts.push(...(await hook.check(machines)));
+  const quorumEvidence = workload.timed.filter((op) => op.outcome === 'ok').map((op) => op.ended);
+  const figures: string[] = [];
+  for (const hook of hooks) {
+    try {
+      const result = await hook.check({ faults, healedAtMs, quorumEvidence });
+      verdicts.push(...result.verdicts);
+      figures.push(...result.figures);
+    } catch (error) {
+      verdicts.push({ checker: `${hook.name}: the checker ran`, result: 'unknown', summary: `the ${hook.name} checker failed: ${(error as Error).message.split('\n')[0]}`, details: [(error as Error).stack ?? String(error)] });
+    }
+  }
+  for (const line of figures) log(line);
 
   // The report.
   const counts: Record<string, Record<string, number>> = {};
@@ -255,6 +282,7 @@ async function main(): Promise<number> {
     bucketMs,
     verdicts,
     notChecked: NOT_CHECKED,
+    figures,
     excerpt: [...(linearizable.illegal ? linearizable.illegal.text.split('\n') : []), ...verdicts.filter((v) => v.result !== 'pass' && v !== verdicts[0]).flatMap((v) => [`${v.checker}:`, ...v.details.map((d) => `  ${d}`)]), `full history: ${path.join(outputDir, 'history.json')}`],
   };
   writeFileSync(path.join(outputDir, 'report.md'), formatMarkdown(report));

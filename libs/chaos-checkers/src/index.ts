@@ -8,3 +8,5 @@ export { percentile, timeline, type Bucket, type TimedOperation } from './timeli
 export { formatMarkdown, passed, vitestJson, type FaultRecord, type RunReport } from './report.js';
 export { renderHtml, renderSvg } from './html-report.js';
 export { verdict, type Verdict } from './verdict.js';
+export { checkScheduler, noQuorumIntervals, type Disruption, type LaunchedUnit, type SchedulerCheckInput, type SchedulerFigures, type UnitRound } from './scheduler-checker.js';
+export { checkUpdater, mostAtOnce, rebootsOf, type BootLogEntry, type Reboot, type SemaphoreSample, type UpdaterCheckInput } from './updater-checker.js';

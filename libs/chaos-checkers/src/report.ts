@@ -32,6 +32,8 @@ export interface RunReport {
   verdicts: Verdict[];
   /** What is not checked yet, and why (the scheduler's and updater's checkers, faults that cannot be made). */
   notChecked: string[];
+  /** Figures of the other components' checkers (scheduler: moves, gaps; updater: reboots), one line each. */
+  figures?: string[];
   /** Readable lines of the recorded history around a failure (empty when every checker passed). */
   excerpt: string[];
 }
@@ -62,6 +64,7 @@ export function formatMarkdown(report: RunReport): string {
     '| # | kind | start | end | what | error |',
     '|---|------|-------|-----|------|-------|',
     ...report.faults.map((fault) => `| ${fault.id} | ${fault.kind} | ${seconds(fault.startMs)} | ${seconds(fault.endMs)} | ${cell(fault.description)} | ${cell(fault.error ?? '')} |`),
+    ...(report.figures?.length ? ['', '## Scheduler and updater', '', ...report.figures.map((line) => `- ${line}`)] : []),
     '',
     '## Operations',
     '',
