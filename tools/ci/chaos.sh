@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# CI entry point for the short chaos run (called by .ci/run): installs vagrant and debootstrap when
-# missing, makes sure dockerd runs, then `npm run chaos -- --duration 45s --seed 1` on 5 machines:
-# boot, run, destroy (tools/scripts/chaos.sh), bounded by MINICORE_CHAOS_TIMEOUT seconds (default 600).
+# CI entry point for the short chaos run (called by .ci/run): installs vagrant, debootstrap and
+# libfaketime (the clock-jump fault: the runner copies the library into the machines) when missing,
+# makes sure dockerd runs, then `npm run chaos -- --duration 45s --seed 1` on 5 machines: boot, run
+# with the kv, scheduler and updater checkers, destroy (tools/scripts/chaos.sh), bounded by
+# MINICORE_CHAOS_TIMEOUT seconds (default 600).
 # The verdicts land in tmp/test-results/chaos.json (one assertion per checker) for the CI summary;
 # the full report stays in tmp/chaos/ci-seed-<seed>/. Exits non-zero when a checker failed.
 set -uo pipefail
@@ -9,7 +11,7 @@ cd "$(dirname "$0")/../.."
 started=$(date +%s)
 seed=${MINICORE_CHAOS_SEED:-1}
 duration=${MINICORE_CHAOS_DURATION:-45s}
-bash tools/ci/apt-install.sh vagrant debootstrap rsync || { echo "chaos: apt-get install vagrant debootstrap failed"; exit 1; }
+bash tools/ci/apt-install.sh vagrant debootstrap rsync libfaketime || { echo "chaos: apt-get install vagrant debootstrap libfaketime failed"; exit 1; }
 bash tools/ci/start-dockerd.sh || { echo "chaos: no Docker engine"; exit 1; }
 # A chaos cluster left over from an earlier, killed run: destroy it, so that this run boots (and destroys) its own.
 if ls vagrant/.vagrant-chaos/machines/*/docker/id >/dev/null 2>&1; then

@@ -1,5 +1,6 @@
 import { blockedPeers, LEADER, type FaultRecord, type PlannedFault } from '@minicore/chaos-checkers';
 import { now, sleep } from './clock.js';
+import { FAKETIME_FILE } from './faketime.js';
 import type { Machines } from './machines.js';
 
 const KVD = 'minicore-kvd.service';
@@ -70,6 +71,11 @@ async function inject(machines: Machines, fault: PlannedFault, target: Target): 
       await partition(machines, groups);
       return `partition ${groups.map((group) => `[${group.join(',')}]`).join(' | ')}${target.note} for ${(fault.holdMs / 1000).toFixed(1)} s`;
     }
+    case 'clock-jump': {
+      const offset = fault.clockOffsetS ?? 30;
+      await machines.exec(machine, `echo ${offset >= 0 ? '+' : ''}${offset} > ${FAKETIME_FILE}`);
+      return `kvd's wall clock on ${machine}${target.note} moved ${offset >= 0 ? '+' : ''}${offset} s for ${(fault.holdMs / 1000).toFixed(1)} s (libfaketime)`;
+    }
   }
 }
 
@@ -84,6 +90,9 @@ async function heal(machines: Machines, fault: PlannedFault, target: Target): Pr
     case 'halt':
     case 'crash':
       await machines.powerOn(machine);
+      return;
+    case 'clock-jump':
+      await machines.exec(machine, `echo +0 > ${FAKETIME_FILE}`);
       return;
     default:
       await unpartition(machines);
@@ -120,7 +129,7 @@ export async function healAll(machines: Machines, log: (line: string) => void): 
         log(`heal: powering ${name} on`);
         await machines.powerOn(name);
       }
-      await machines.exec(name, `(iptables -F ${CHAIN} 2>/dev/null || true); systemctl kill -s CONT ${KVD} 2>/dev/null; systemctl start ${KVD}`);
+      await machines.exec(name, `(iptables -F ${CHAIN} 2>/dev/null || true); (test -f ${FAKETIME_FILE} && echo +0 > ${FAKETIME_FILE}); systemctl kill -s CONT ${KVD} 2>/dev/null; systemctl start ${KVD}`);
     } catch (error) {
       log(`heal: ${name}: ${firstLine(error)}`);
     }

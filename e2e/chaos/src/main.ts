@@ -26,6 +26,7 @@ import { checkOperations, etcdModel } from '@minicore/linearizability';
 import { Prng } from '@minicore/seeded-random';
 import { workspaceRoot } from './cluster.js';
 import { now, sleep, startClock } from './clock.js';
+import { faketimeAvailable, installFaketime } from './faketime.js';
 import { healAll, runFault } from './faults.js';
 import { NOT_CHECKED, type CheckerHook } from './hooks.js';
 import { readTree } from './http.js';
@@ -70,8 +71,11 @@ if (values.help) {
 const seed = values.seed === undefined ? Math.floor(Math.random() * 1_000_000) : Number(values.seed);
 const durationMs = parseDuration(values.duration);
 const quietMs = parseDuration(values.quiet);
-const kinds = values.faults ? (values.faults.split(',') as FaultKind[]) : FAULT_KINDS;
-for (const kind of kinds) if (!FAULT_KINDS.includes(kind)) throw new Error(`unknown fault kind ${kind}: expected ${FAULT_KINDS.join(', ')}`);
+const chosenKinds = values.faults ? (values.faults.split(',') as FaultKind[]) : FAULT_KINDS;
+for (const kind of chosenKinds) if (!FAULT_KINDS.includes(kind)) throw new Error(`unknown fault kind ${kind}: expected ${FAULT_KINDS.join(', ')}`);
+// Clock jumps need libfaketime on this host (copied into the machines); without it they are left out.
+const clockJumps = chosenKinds.includes('clock-jump') && faketimeAvailable();
+const kinds = chosenKinds.filter((kind) => kind !== 'clock-jump' || clockJumps);
 if (values.machines) process.env['MINICORE_MACHINES'] = values.machines;
 const stamp = new Date().toISOString().replaceAll(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
 const outputDir = path.resolve(values.output ?? path.join(workspaceRoot, 'tmp', 'chaos', `${seed}-${stamp}`));
@@ -141,7 +145,8 @@ async function main(): Promise<number> {
   await clearPrefix();
   const schedule = generateSchedule({ seed, durationMs, machines: names, kinds });
   log(`schedule (${schedule.length} faults): ${schedule.map((fault) => `${(fault.atMs / 1000).toFixed(1)}s ${describeFault(fault)}`).join('; ')}`);
-  await Promise.all(hooks.map((hook) => hook.prepare(machines, log)));
+  if (chosenKinds.includes('clock-jump') && !clockJumps) log('clock jumps left out: no libfaketime on this host (apt-get install libfaketime)');
+  await Promise.all([...(clockJumps ? [installFaketime(machines, log)] : []), ...hooks.map((hook) => hook.prepare(machines, log))]);
 
   const prng = new Prng(seed);
   const startIndex = await kvIndex();
@@ -245,7 +250,8 @@ async function main(): Promise<number> {
   const present = new Map<string, boolean>();
   const ttlView = ttlFinals.find((final) => final.values);
   for (const ttl of workload.ttls) if (ttlView?.values) present.set(ttl.key, ttlView.values.has(ttl.key));
-  verdicts.push(checkTtls({ keys: workload.ttls, log: watches.log, covered: watches.covered, endIndex: sentinel, present }));
+  const jumps = faults.filter((fault) => fault.kind === 'clock-jump').map((fault) => ({ startMs: fault.startMs, endMs: fault.endMs }));
+  verdicts.push(checkTtls({ keys: workload.ttls, log: watches.log, covered: watches.covered, endIndex: sentinel, present, clockJumps: jumps }));
   const quorumEvidence = workload.timed.filter((op) => op.outcome === 'ok').map((op) => op.ended);
   const figures: string[] = [];
   for (const hook of hooks) {

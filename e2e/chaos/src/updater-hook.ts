@@ -39,7 +39,7 @@ WantedBy=multi-user.target
 /**
  * The updater under the chaos schedule, through the real path: before the load, a new release (this
  * workspace's build, signed with the cluster's key) is published on update-server with a group that
- * grants it to `wanted` machines; when the load starts every machine is asked to check now, so that
+ * grants it to `wanted` machines (per 30 s: runs are further apart, and every machine checks in at once); when the load starts every machine is asked to check now, so that
  * `wanted` of them install it and their reboot managers queue on the kv semaphore, whose max is set
  * to `max` (fewer than `wanted`, so some must wait). Recorded: every read of the semaphore (quorum
  * reads from this host, 4 a second) and each machine's own log of its shutdowns and boots.
@@ -52,6 +52,8 @@ export class UpdaterHook implements CheckerHook {
   private polling = false;
   private poller: Promise<void> | undefined;
   private version = '';
+  /** Date.now() when prepare began: the machines' logs are read from there on. */
+  private since = 0;
 
   constructor(
     private readonly wanted: number,
@@ -61,6 +63,7 @@ export class UpdaterHook implements CheckerHook {
   async prepare(machines: Machines, log: (line: string) => void): Promise<void> {
     this.machines = machines;
     this.log = log;
+    this.since = Date.now();
     await Promise.all(machines.names.map((name) => installFile(machines, name, BOOT_LOG_UNIT, bootLogUnit, 'systemctl daemon-reload').then(() => machines.exec(name, 'systemctl enable --now minicore-chaos-bootlog.service 2>&1'))));
     const first = machines.names[0]!;
     for (let attempt = 1; ; attempt++) {
@@ -81,7 +84,7 @@ export class UpdaterHook implements CheckerHook {
       await runCommand(process.execPath, [path.join(workspaceRoot, 'tools/release/dist/main.js'), '--version', this.version, '--key', path.join(vagrantStateDir, 'minicore', 'release.key'), '--out', bundle, '--root', workspaceRoot], 180_000);
       await this.admin(['release', 'upload', bundle]);
       await this.admin(['channel', 'create', CHANNEL, this.version]).catch(() => this.admin(['channel', 'promote', CHANNEL, this.version]));
-      const policy = ['--channel', CHANNEL, '--track', 'stable', '--max-per-period', String(this.wanted), '--period', '2m', '--no-safe-mode', '--enabled'];
+      const policy = ['--channel', CHANNEL, '--track', 'stable', '--max-per-period', String(this.wanted), '--period', '30s', '--no-safe-mode', '--enabled'];
       await this.admin(['group', 'create', GROUP, ...policy]).catch(() => this.admin(['group', 'update', GROUP, ...policy]));
       log(`updater: release ${this.version} published to update-server (packed and uploaded in ${((Date.now() - started) / 1000).toFixed(1)} s) for ${this.wanted} machines; reboot semaphore max ${this.max}`);
     } finally {
@@ -135,9 +138,9 @@ export class UpdaterHook implements CheckerHook {
       for (const line of text.split('\n')) {
         const [kind, epoch, target] = line.trim().split(/\s+/);
         if ((kind !== 'up' && kind !== 'down') || !epoch) continue;
+        // Only this run (from its preparation on: a reboot going on then has its boot, not its shutdown, logged here).
+        if (Number(epoch) < this.since) continue;
         const atMs = fromWall(Number(epoch));
-        // Only this run (and a reboot already going on when it began).
-        if (atMs < -120_000) continue;
         log.push({ machine: name, kind, atMs, ...(kind === 'down' ? { target: target ?? '' } : {}) });
       }
     }

@@ -1,9 +1,9 @@
 import { Prng } from '@minicore/seeded-random';
 
 /**
- * The faults the runner can inject. Slow disks, full disks and clock jumps are absent on purpose:
- * the docker-provider machines share the host's kernel clock and a cgroup-v1 host's overlayfs disk,
- * so none of them can be made for one machine's kvd alone (see e2e/chaos/README.md).
+ * The faults the runner can inject. Slow and full disks are absent on purpose: the docker-provider
+ * machines share a cgroup-v1 host's overlayfs disk, with no block device of their own (see
+ * e2e/chaos/README.md). Clock jumps shift one kvd's wall clock through libfaketime.
  */
 export type FaultKind =
   /** kill -9 of kvd; systemd's Restart=always brings it back after RestartSec. */
@@ -19,9 +19,11 @@ export type FaultKind =
   /** The current leader (found when the fault starts) cut off from the rest. */
   | 'partition-leader'
   /** Two halves that cannot reach each other, and one bridge machine that reaches both. */
-  | 'partition-bridge';
+  | 'partition-bridge'
+  /** kvd's wall clock moved by `clockOffsetS` (libfaketime) for `holdMs`, then back; its monotonic clock stays. */
+  | 'clock-jump';
 
-export const FAULT_KINDS: readonly FaultKind[] = ['kill', 'pause', 'halt', 'crash', 'partition-minority', 'partition-leader', 'partition-bridge'];
+export const FAULT_KINDS: readonly FaultKind[] = ['kill', 'pause', 'halt', 'crash', 'partition-minority', 'partition-leader', 'partition-bridge', 'clock-jump'];
 
 /** The machine a fault hits; LEADER means the leader at the moment the fault starts. */
 export const LEADER = '@leader';
@@ -38,6 +40,8 @@ export interface PlannedFault {
   /** Partitions: groups that cannot reach each other (a machine in no group reaches everyone: the bridge). */
   groups?: string[][];
   bridge?: string;
+  /** clock-jump: seconds added to the wall clock (negative: back in time). */
+  clockOffsetS?: number;
 }
 
 export interface ScheduleOptions {
@@ -59,6 +63,7 @@ const HOLD: Record<FaultKind, [number, number]> = {
   'partition-minority': [4_000, 12_000],
   'partition-leader': [4_000, 12_000],
   'partition-bridge': [4_000, 12_000],
+  'clock-jump': [4_000, 12_000],
 };
 /** Calm between two faults, [min, max] ms. */
 const GAP: [number, number] = [2_000, 6_000];
@@ -86,7 +91,7 @@ export function generateSchedule(options: ScheduleOptions): PlannedFault[] {
   return faults;
 }
 
-function placement(kind: FaultKind, machines: string[], prng: Prng): Pick<PlannedFault, 'target' | 'groups' | 'bridge'> {
+function placement(kind: FaultKind, machines: string[], prng: Prng): Pick<PlannedFault, 'target' | 'groups' | 'bridge' | 'clockOffsetS'> {
   const shuffled = prng.shuffle([...machines]);
   switch (kind) {
     case 'kill':
@@ -96,6 +101,9 @@ function placement(kind: FaultKind, machines: string[], prng: Prng): Pick<Planne
     case 'halt':
     case 'crash':
       return { target: shuffled[0] };
+    case 'clock-jump':
+      // The leader's clock decides TTL expiry; another member's, the expiry times of what is created through it.
+      return { target: prng.chance(0.5) ? LEADER : shuffled[0], clockOffsetS: (prng.chance(0.5) ? 1 : -1) * prng.int(10, 60) };
     case 'partition-minority': {
       const size = Math.max(1, Math.floor((machines.length - 1) / 2));
       return { groups: [shuffled.slice(0, size).sort(), shuffled.slice(size).sort()] };
@@ -127,5 +135,6 @@ export function describeFault(fault: PlannedFault): string {
   const where = fault.groups
     ? `${fault.groups.map((group) => `[${group.join(',')}]`).join(' | ')}${fault.bridge ? ` (bridge ${fault.bridge})` : ''}`
     : (fault.target ?? '');
-  return `#${fault.id} ${fault.kind} ${hold}: ${where}`;
+  const offset = fault.clockOffsetS === undefined ? '' : ` ${fault.clockOffsetS > 0 ? '+' : ''}${fault.clockOffsetS} s`;
+  return `#${fault.id} ${fault.kind} ${hold}: ${where}${offset}`;
 }

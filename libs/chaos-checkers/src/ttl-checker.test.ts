@@ -40,3 +40,22 @@ describe('checkTtls', () => {
     expect(checkTtls(input([expire(9, 'chaos/ttl/t1', 3_200), expire(10, 'chaos/ttl/t1', 3_300)], { keys })).result).toBe('fail');
   });
 });
+
+describe('checkTtls around clock jumps', () => {
+  it('does not judge the timing of a key created around a clock jump, but still its expiring twice', () => {
+    const keys = [
+      { key: 'chaos/ttl/a', ttlMs: 4_000, outcome: 'ok' as const, call: 10_000, index: 1 },
+      { key: 'chaos/ttl/b', ttlMs: 4_000, outcome: 'ok' as const, call: 11_000, index: 2 },
+      { key: 'chaos/ttl/c', ttlMs: 4_000, outcome: 'ok' as const, call: 30_000, index: 3 },
+    ];
+    const changes = [expire(4, 'chaos/ttl/a', 10_500), expire(5, 'chaos/ttl/b', 11_200), expire(6, 'chaos/ttl/b', 16_000), expire(7, 'chaos/ttl/c', 30_100)];
+    const present = new Map(keys.map((key) => [key.key, false]));
+    const verdict = checkTtls(input(changes, { keys, present, clockJumps: [{ startMs: 12_000, endMs: 20_000 }] }));
+    expect(verdict.result).toBe('fail');
+    const details = verdict.details.join('\n');
+    expect(details).toContain('chaos/ttl/b expired 2 times');
+    expect(details).toContain('chaos/ttl/c (TTL 4 s, created at 30.00 s) expired early');
+    expect(details).not.toContain('chaos/ttl/a');
+    expect(verdict.summary).toContain('2 created around a clock jump');
+  });
+});

@@ -24,6 +24,14 @@ export interface TtlCheckInput {
   present: ReadonlyMap<string, boolean>;
   /** How much earlier than its TTL an expiry may be seen (etcd expires on whole seconds). Default 1000 ms. */
   toleranceMs?: number;
+  /**
+   * When some kvd's wall clock was moved (clock-jump faults, ms). TTLs are wall-clock expiry times
+   * (etcd v2's semantics: the member that takes the create computes the expiry time, the leader's
+   * clock decides when it has passed), so the timing of a key created within 5 s before a jump
+   * (TTLs are 4 s at most) or 2 s after it ended is not judged: it may expire early, or late enough to
+   * outlive the run. It must still expire at most once and be removed by nothing else.
+   */
+  clockJumps?: readonly { startMs: number; endMs: number }[];
 }
 
 const normalize = (key: string) => (key.startsWith('/') ? key : `/${key}`);
@@ -47,6 +55,8 @@ export function checkTtls(input: TtlCheckInput): Verdict {
   const problems: string[] = [];
   let once = 0;
   let unverified = 0;
+  let jumped = 0;
+  const duringJump = (call: number) => (input.clockJumps ?? []).some((jump) => call >= jump.startMs - 5_000 && call <= jump.endMs + 2_000);
   for (const ttl of input.keys) {
     if (ttl.outcome === 'fail') continue;
     const key = normalize(ttl.key);
@@ -56,6 +66,10 @@ export function checkTtls(input: TtlCheckInput): Verdict {
     const stillThere = input.present.get(ttl.key) === true;
     if (expiries.length > 1) problems.push(`${ttl.key} expired ${expiries.length} times: at indices ${expiries.map((event) => event.index).join(', ')}`);
     if (removals.length > 0) problems.push(`${ttl.key} was removed by ${removals.map((event) => `${event.action} @${event.index}`).join(', ')}, not by its TTL`);
+    if (duringJump(ttl.call)) {
+      jumped += 1;
+      continue;
+    }
     for (const expiry of expiries) {
       if (expiry.atMs < ttl.call + ttl.ttlMs - tolerance) problems.push(`${ttl.key} (TTL ${ttl.ttlMs / 1000} s, created at ${(ttl.call / 1000).toFixed(2)} s) expired early: seen at ${(expiry.atMs / 1000).toFixed(2)} s`);
     }
@@ -76,5 +90,5 @@ export function checkTtls(input: TtlCheckInput): Verdict {
   }
   const acknowledged = input.keys.filter((ttl) => ttl.outcome === 'ok').length;
   const unknown = input.keys.filter((ttl) => ttl.outcome === 'unknown').length;
-  return verdict('TTL keys expire exactly once', problems, `${acknowledged} acknowledged TTL keys (+${unknown} with an unknown create): ${once} seen expiring once, ${unverified} unverified (no watcher saw their expiry range)`);
+  return verdict('TTL keys expire exactly once', problems, `${acknowledged} acknowledged TTL keys (+${unknown} with an unknown create): ${once} seen expiring once, ${unverified} unverified (no watcher saw their expiry range)${input.clockJumps?.length ? `, ${jumped} created around a clock jump (timing not judged)` : ''}`);
 }

@@ -43,4 +43,9 @@ describe('checkUpdater', () => {
     expect(unverified).toBe(2);
     expect(verdicts[1]!.result).toBe('pass');
   });
+
+  it('does not ask a holder already there at the first read for its reboot', () => {
+    const { verdicts } = checkUpdater({ log: [], samples: [sample(500, ['z']), sample(9_000, [])], endMs: 10_000, healthyAfterMs: 20_000 });
+    expect(verdicts[1]!.result).toBe('pass');
+  });
 });

@@ -134,9 +134,11 @@ export function checkUpdater(input: UpdaterCheckInput): { verdicts: Verdict[]; r
     for (const holder of previousHolders) {
       if (holders.has(holder)) continue;
       const after = heldAfter.get(holder) ?? -Infinity;
-      const rebooted = reboots.some((reboot) => reboot.machine === holder && reboot.downMs > after && reboot.downMs <= sample.atMs);
-      if (!rebooted) noReboot.push(`${holder} took the semaphore after ${Number.isFinite(after) ? s(after) : 'the start'} and gave it back by ${s(sample.atMs)} (@${sample.index}) without a reboot in between`);
       heldAfter.delete(holder);
+      // Held since before the first read: its reboot may have come before the recording began.
+      if (after === -Infinity) continue;
+      const rebooted = reboots.some((reboot) => reboot.machine === holder && reboot.downMs > after && reboot.downMs <= sample.atMs);
+      if (!rebooted) noReboot.push(`${holder} took the semaphore after ${s(after)} and gave it back by ${s(sample.atMs)} (@${sample.index}) without a reboot in between`);
     }
     previousHolders = holders;
     previousAt = sample.atMs;
