@@ -1,7 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { otherSlot, readBootedSlot, writeFileAtomic, type SlotName } from '@minicore/boot-record';
+import { otherSlot, readBootedSlot, writeFileAtomic, type BootedSlot, type SlotName } from '@minicore/boot-record';
 import type { Logger } from '@minicore/log';
 import type { UpdateEngineStatus } from '@minicore/update-engine-dbus';
 import { ErrorCode, EventResult, EventType, MINICORE_APP_ID, UpdateCheckError, UpdateStatus, withFlags, type ClientIdentity, type UpdateStatusName } from '@minicore/omaha';
@@ -38,7 +38,7 @@ export interface AgentOptions {
  */
 interface Prefs {
   previousVersion: string;
-  /** The boot id of the boot that installed an update into the other slot. */
+  /** The boot that installed an update into the other slot (see bootKey). */
   updatedInBoot?: string;
   /** The version it installed. */
   updatedVersion?: string;
@@ -51,9 +51,17 @@ interface Prefs {
  * and it has rebooted since (the update's slot used its one try without becoming successful, and the
  * boot fell back). Within the boot that installed the update it is no rollback: the reboot is pending.
  */
-export function isRollback(prefs: Prefs | undefined, runningVersion: string, bootId: string): boolean {
+export function isRollback(prefs: Prefs | undefined, runningVersion: string, boot: string): boolean {
   if (!prefs || prefs.previousVersion === '' || prefs.previousVersion !== runningVersion) return false;
-  return prefs.updatedInBoot !== bootId;
+  return prefs.updatedInBoot !== boot;
+}
+
+/**
+ * Which boot this is, as the boot selector recorded it: its boot id and time. The kernel's boot id
+ * alone is not enough: a system container (the demo cluster's machines) restarts under the same kernel.
+ */
+function bootKey(booted: BootedSlot | undefined, fallbackBootId: string): string {
+  return booted ? `${booted.bootId} ${booted.bootedAt}` : fallbackBootId;
 }
 
 export type CheckResult = 'noupdate' | 'updated' | 'failed' | 'pinged' | 'busy';
@@ -110,7 +118,7 @@ export class UpdateAgent {
    */
   async restore(): Promise<boolean> {
     const prefs = await this.#readPrefs();
-    if (!prefs?.awaitingReboot || prefs.updatedInBoot !== this.options.bootId) return false;
+    if (!prefs?.awaitingReboot || prefs.updatedInBoot !== (await this.identity()).boot) return false;
     this.newVersion = prefs.updatedVersion ?? '0.0.0';
     this.progress = 1;
     this.#set(UpdateStatus.UpdatedNeedReboot);
@@ -118,11 +126,14 @@ export class UpdateAgent {
     return true;
   }
 
-  async identity(): Promise<{ identity: ClientIdentity; booted: SlotName }> {
-    const booted = (await readBootedSlot(this.options.slotsDir))?.slot ?? 'A';
+  /** What this machine says in its requests, the slot it booted and which boot this is. */
+  async identity(): Promise<{ identity: ClientIdentity; booted: SlotName; boot: string }> {
+    const record = await readBootedSlot(this.options.slotsDir);
+    const booted = record?.slot ?? 'A';
     const manifest = await readSlotManifest(this.options.slotsDir, booted);
     return {
       booted,
+      boot: bootKey(record, this.options.bootId),
       identity: {
         appid: this.options.appId ?? MINICORE_APP_ID,
         version: manifest?.version ?? this.options.fallbackVersion,
@@ -207,7 +218,7 @@ export class UpdateAgent {
   }
 
   async #checkOnce(interactive: boolean): Promise<CheckResult> {
-    const { identity, booted } = await this.identity();
+    const { identity, booted, boot } = await this.identity();
     if (this.status === UpdateStatus.UpdatedNeedReboot) {
       await this.#omaha.ping(identity);
       return 'pinged';
@@ -219,8 +230,8 @@ export class UpdateAgent {
     const prefs = await this.#readPrefs();
     // In the boot that installed an update (ResetStatus, then a check) the update has not run yet:
     // nothing to report, and the old version stays for the check after the reboot.
-    const installedThisBoot = prefs?.updatedInBoot === this.options.bootId;
-    const rolledBack = isRollback(prefs, identity.version, this.options.bootId);
+    const installedThisBoot = prefs?.updatedInBoot === boot;
+    const rolledBack = isRollback(prefs, identity.version, boot);
     let outcome;
     try {
       outcome = await this.#omaha.check(identity, installedThisBoot ? '' : (prefs?.previousVersion ?? '0.0.0.0'), interactive, rolledBack);
@@ -278,7 +289,7 @@ export class UpdateAgent {
         const failed = final?.type === 'failed' ? final : { errorCode: ErrorCode.Error, message: 'the install ended without a result', resumed };
         throw new UpdateFailure(failed.errorCode, failed.message, failed.resumed);
       }
-      await this.#writePrefs({ previousVersion: identity.version, updatedInBoot: this.options.bootId, updatedVersion: final.version, awaitingReboot: true });
+      await this.#writePrefs({ previousVersion: identity.version, updatedInBoot: boot, updatedVersion: final.version, awaitingReboot: true });
       await this.#omaha.event(identity, EventType.UpdateComplete, EventResult.Success);
       this.lastErrorCode = 0;
       this.#set(UpdateStatus.UpdatedNeedReboot);

@@ -43,7 +43,7 @@ export const daemonConfig = defineConfig({
     healthInterval: duration({ description: 'Time between health checks', default: 5_000 }),
     trialDeadline: duration({
       description:
-        'A release on trial (booted with its one try, not yet marked successful) that has not been healthy for --healthy-after by this long after its boot is rolled back: updaterd reboots (under the reboot lock per --reboot-strategy, outside any reboot window) and the boot selector falls back to the previous slot. Longer than --healthy-after; 0: never (update_engine\'s behaviour)',
+        'A release on trial (booted with its one try, not yet marked successful) that has not been healthy for --healthy-after by this long after its boot is rolled back: updaterd reboots (under the reboot lock per --reboot-strategy, outside any reboot window) and the boot selector falls back to the previous slot. When not longer than --healthy-after it counts from the end of --healthy-after; 0: never (update_engine\'s behaviour)',
       default: 10 * 60_000,
     }),
     server: string({ description: 'Omaha URL of the update server, e.g. http://127.0.0.1:4005/v1/update/ (empty: no update checks)', default: '' }),

@@ -70,7 +70,6 @@ if (subcommand === 'boot') {
     const length = config.rebootWindowLength ? parseDuration(config.rebootWindowLength) : undefined;
     if (config.rebootWindowLength && length === undefined) throw new Error(`invalid --reboot-window-length "${config.rebootWindowLength}": expected a duration such as 1h30m`);
     window = parseRebootWindow(config.rebootWindowStart, length);
-    if (config.trialDeadline > 0 && config.trialDeadline <= config.healthyAfter) throw new Error(`--trial-deadline (${config.trialDeadline} ms) must be longer than --healthy-after (${config.healthyAfter} ms), or 0 for none: a release on trial needs --healthy-after of good health to be kept`);
   } catch (error) {
     fail('updaterd', error);
   }
@@ -115,9 +114,13 @@ if (subcommand === 'boot') {
     unlockBackoff: { firstMs: config.unlockRetry, maxMs: Math.max(config.unlockRetry, 300_000) },
     logger,
   });
+  // A release on trial needs --healthy-after of good health to be kept: a deadline not longer than
+  // that would roll back every update, so it then counts from the end of --healthy-after.
+  const trialDeadlineMs = config.trialDeadline > 0 && config.trialDeadline <= config.healthyAfter ? config.healthyAfter + config.trialDeadline : config.trialDeadline;
+  if (trialDeadlineMs !== config.trialDeadline) logger.warn({ trialDeadlineMs, healthyAfterMs: config.healthyAfter }, '--trial-deadline is not longer than --healthy-after: the trial gets --healthy-after plus --trial-deadline');
   const trial = new TrialDeadline({
     slotsDir: config.slotsDir,
-    deadlineMs: config.trialDeadline,
+    deadlineMs: trialDeadlineMs,
     healthy: marker.marked,
     onExpired: (expired) => {
       void (async () => {
@@ -193,5 +196,5 @@ if (subcommand === 'boot') {
     // would let marking the booted slot good take the top priority back from a slot just installed.
     void marker.marked.then(() => schedule(fuzzed(config.firstCheckDelay)));
   }
-  logger.info({ slotsDir: config.slotsDir, healthyAfterMs: config.healthyAfter, trialDeadlineMs: config.trialDeadline, machineId, rebootStrategy: config.rebootStrategy }, 'updaterd ready');
+  logger.info({ slotsDir: config.slotsDir, healthyAfterMs: config.healthyAfter, trialDeadlineMs, machineId, rebootStrategy: config.rebootStrategy }, 'updaterd ready');
 }
