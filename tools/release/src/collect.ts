@@ -6,7 +6,9 @@ import path from 'node:path';
  * time (the Minicore libs it depends on and the production npm packages), laid out so that a slot
  * folder runs on its own with plain `node`, without the working tree or its node_modules.
  *
- * - `apps/<app>/{package.json,bin/**,dist/**}` as in the working tree;
+ * - `apps/<app>/{package.json,bin/**,dist/**}` as in the working tree, and the machine's configuration
+ *   an app carries for the system (`dbus/**`: bus policy files; `systemd/**`: unit templates), so
+ *   that a slot brings the policy and units of its own code;
  * - each lib an app needs at `node_modules/@minicore/<lib>/{package.json,dist/**}` (where npm's
  *   workspace link puts it, so imports resolve the same way; only the built code, no sources);
  * - each npm package an app or lib needs (dependencies and optionalDependencies, transitively) at
@@ -14,6 +16,7 @@ import path from 'node:path';
  *   and without type declarations, source maps and `.bin` links, which nothing loads at run time.
  */
 const PROJECT_PARTS = ['dist', 'bin'];
+const APP_PARTS = [...PROJECT_PARTS, 'dbus', 'systemd'];
 const TOP_FILES = ['package.json', 'package-lock.json'];
 /** Files no running process reads. */
 const SKIPPED_FILE = /(\.tsbuildinfo|\.d\.ts|\.d\.mts|\.d\.cts|\.map)$/;
@@ -95,7 +98,7 @@ export async function collectReleaseFiles(rootDir: string): Promise<CollectedFil
       files.push(`${project}/package.json`);
       if (await exists(path.join(root, project, 'dist'))) builtProjects.push(project);
       else unbuiltProjects.push(project);
-      for (const part of PROJECT_PARTS) if (await exists(path.join(root, project, part))) await walk(root, `${project}/${part}`, files);
+      for (const part of APP_PARTS) if (await exists(path.join(root, project, part))) await walk(root, `${project}/${part}`, files);
       queue.push({ releaseDir: project, realDir: path.join(root, project) });
     }
   }

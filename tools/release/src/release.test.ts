@@ -1,4 +1,5 @@
-import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -33,6 +34,7 @@ beforeAll(async () => {
   await put('apps/kv/dist/kvd/main.js.map', '{}');
   await put('apps/kv/dist/tsconfig.app.tsbuildinfo', '{}');
   await put('apps/kv/src/kvd/main.ts', 'source is not shipped');
+  await put('apps/kv/dbus/io.minicore.Kv.conf', '<busconfig/>');
   await put('apps/kv/node_modules/.vite/cache.json', 'not shipped');
   await put('libs/log/package.json', JSON.stringify({ dependencies: { 'dep-b': '1' } }));
   await put('libs/log/dist/index.js', 'export {}');
@@ -65,6 +67,7 @@ describe('npm run release', () => {
     expect(await collectReleaseFiles(root)).toEqual({
       files: [
         'apps/kv/bin/kvd.js',
+        'apps/kv/dbus/io.minicore.Kv.conf',
         'apps/kv/dist/kvd/main.js',
         'apps/kv/package.json',
         'node_modules/@minicore/log/dist/index.js',
@@ -95,9 +98,29 @@ describe('npm run release', () => {
     const out = path.join(work, 'minicore-1.0.0.mcr');
     const result = await run(['--version', '1.0.0', '--key', path.join(work, 'key'), '--out', out, '--root', root]);
     expect(result).toMatchObject({ code: 0, stderr: '' });
-    expect(JSON.parse(result.stdout)).toMatchObject({ version: '1.0.0', files: 13, unbuilt: [], packages: 3, boot: null });
+    expect(JSON.parse(result.stdout)).toMatchObject({ version: '1.0.0', files: 14, unbuilt: [], packages: 3, boot: null, testBrokenDaemon: null });
     const contents = await readBundle(out, { publicKey: await loadPublicKey(path.join(work, 'key.pub')) });
     expect(contents.manifest.files.map((f) => f.path)).toContain('apps/kv/dist/kvd/main.js');
+  });
+
+  it('--test-broken-daemon (tests only): the daemon’s launcher in the bundle exits 1 with a message; the working tree and every other file stay as they are', async () => {
+    const out = path.join(work, 'minicore-1.0.1-broken.mcr');
+    const result = await run(['--version', '1.0.1', '--key', path.join(work, 'key'), '--out', out, '--root', root, '--test-broken-daemon', 'kvd']);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toContain('WARNING: kvd in release 1.0.1 is broken on purpose');
+    expect(JSON.parse(result.stdout)).toMatchObject({ version: '1.0.1', files: 14, testBrokenDaemon: 'kvd' });
+    const unpacked = path.join(work, 'unpacked-broken');
+    const contents = await readBundle(out, { publicKey: await loadPublicKey(path.join(work, 'key.pub')), extractTo: unpacked });
+    const launcher = path.join(unpacked, 'apps/kv/bin/kvd.js');
+    expect(contents.manifest.files.find((f) => f.path === 'apps/kv/bin/kvd.js')?.mode).toBe(0o755);
+    const started = spawnSync(process.execPath, [launcher], { encoding: 'utf8' });
+    expect(started.status).toBe(1);
+    expect(started.stderr).toBe('kvd: release 1.0.1 was built broken on purpose (npm run release -- --test-broken-daemon kvd, for rollback tests only): not starting\n');
+    expect(await readFile(path.join(unpacked, 'apps/kv/dist/kvd/main.js'), 'utf8')).toBe('console.log(1)');
+    expect(await readFile(path.join(unpacked, 'node_modules/@minicore/log/dist/index.js'), 'utf8')).toBe('export {}');
+    expect(await readFile(path.join(root, 'apps/kv/bin/kvd.js'), 'utf8')).toBe('import("../dist/kvd/main.js")');
+    expect(await run(['--version', '1.0.1', '--key', path.join(work, 'key'), '--out', out, '--root', root, '--test-broken-daemon', 'updaterd'])).toMatchObject({ code: 2, stderr: expect.stringContaining('expected one of kvd, runnerd, schedulerd, update-server') as string });
+    expect(await run(['--version', '1.0.1', '--key', path.join(work, 'key'), '--out', out, '--root', root, '--test-broken-daemon', 'runnerd'])).toMatchObject({ code: 1, stderr: expect.stringContaining('apps/runner/bin/runnerd.js is not in the release') as string });
   });
 
   it('explains bad arguments (exit 2) and failures (exit 1)', async () => {

@@ -3,7 +3,8 @@ import { ConfigError, defineConfig, string } from '@minicore/config';
 import { createBundle, isReleaseVersion, loadPrivateKey, ReleaseError } from '@minicore/release';
 import { bundleBootSelector, BOOT_SELECTOR_PATH } from './boot-selector.js';
 import { collectReleaseFiles } from './collect.js';
-import { makeStagingTree, ownFolder } from './staging-tree.js';
+import { BREAKABLE_DAEMONS, brokenLauncher, isBreakableDaemon } from './broken-daemon.js';
+import { makeStagingTree, ownFolder, replaceInStaging } from './staging-tree.js';
 
 export const releaseConfig = defineConfig({
   program: 'npm run release --',
@@ -14,6 +15,10 @@ export const releaseConfig = defineConfig({
     key: string({ description: 'ed25519 private key file (PEM)' }),
     out: string({ description: 'Bundle file to write' }),
     root: string({ description: 'Working tree to release', default: '.' }),
+    testBrokenDaemon: string({
+      description: `FOR TESTS ONLY: a release in which this daemon cannot start (its launcher exits 1), so a machine never becomes healthy on it and rolls back; one of ${Object.keys(BREAKABLE_DAEMONS).join(', ')}. Never publish such a release to machines that matter`,
+      default: '',
+    }),
   },
 });
 
@@ -41,6 +46,11 @@ export async function runRelease(argv: readonly string[], env: NodeJS.ProcessEnv
     io.stderr(`release: invalid --version ${config.version}\n`);
     return 2;
   }
+  const broken = config.testBrokenDaemon;
+  if (broken !== '' && !isBreakableDaemon(broken)) {
+    io.stderr(`release: invalid --test-broken-daemon ${broken}: expected one of ${Object.keys(BREAKABLE_DAEMONS).join(', ')}\n`);
+    return 2;
+  }
   try {
     const root = path.resolve(config.root);
     const collected = await collectReleaseFiles(root);
@@ -54,13 +64,19 @@ export async function runRelease(argv: readonly string[], env: NodeJS.ProcessEnv
     let boot: string | null = null;
     try {
       if (await bundleBootSelector(root, await ownFolder(staging.dir, BOOT_SELECTOR_PATH))) boot = BOOT_SELECTOR_PATH;
+      if (broken !== '') {
+        const launcher = BREAKABLE_DAEMONS[broken];
+        if (!collected.files.includes(launcher)) throw new ReleaseError('MC_ERR_BUNDLE_FILE_MISSING', `--test-broken-daemon ${broken}: ${launcher} is not in the release`);
+        await replaceInStaging(staging.dir, launcher, brokenLauncher(broken, config.version));
+        io.stderr(`release: WARNING: ${broken} in release ${config.version} is broken on purpose (--test-broken-daemon, for tests only)\n`);
+      }
       const files = boot ? [...collected.files, boot] : collected.files;
       info = await createBundle({ root: staging.dir, files, version: config.version, privateKey, out: path.resolve(config.out) });
     } finally {
       await staging.cleanup();
     }
     io.stdout(
-      `${JSON.stringify({ version: info.manifest.version, out: path.resolve(config.out), files: info.manifest.files.length, size: info.size, sha256: info.sha256, projects: collected.builtProjects, unbuilt: collected.unbuiltProjects, packages: collected.packages.length, boot })}\n`,
+      `${JSON.stringify({ version: info.manifest.version, out: path.resolve(config.out), files: info.manifest.files.length, size: info.size, sha256: info.sha256, projects: collected.builtProjects, unbuilt: collected.unbuiltProjects, packages: collected.packages.length, boot, testBrokenDaemon: broken || null })}\n`,
     );
     return 0;
   } catch (error) {

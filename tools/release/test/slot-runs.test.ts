@@ -63,6 +63,9 @@ describe('a release as a slot', () => {
     const installed = await run(updaterd, ['install', '--slots-dir', slots, '--bundle', bundle, '--trusted-key', path.join(work, 'release.key.pub')]);
     expect(installed.code, installed.stderr).toBe(0);
     expect(JSON.parse(installed.stdout)).toMatchObject({ slot: 'A', version: '9.9.9', record: { A: { priority: 1, tries: 0, successful: true } } });
+    // The slot brings updaterd's bus policy and the unit templates (provisioning links the policy from the booted slot).
+    expect(await readFile(path.join(slots, 'A/apps/updater/dbus/io.minicore.UpdateEngine.conf'), 'utf8')).toContain('<allow own="io.minicore.UpdateEngine"/>');
+    expect(await readFile(path.join(slots, 'A/apps/updater/systemd/minicore-boot.service'), 'utf8')).toContain('updaterd-boot.mjs');
     await mkdir(path.join(work, 'boot'));
     await copyFile(path.join(slots, 'A/boot/updaterd-boot.mjs'), path.join(work, 'boot/updaterd-boot.mjs'));
     const booted = await run(path.join(work, 'boot/updaterd-boot.mjs'), ['--slots-dir', slots, '--current-link', current, '--boot-id', 'first']);
