@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadBootRecord } from '@minicore/boot-record';
+import { initialBootRecord, loadBootRecord, markUpdated, saveBootRecord } from '@minicore/boot-record';
 import { KvClient } from '@minicore/kv-client';
 import { KvdCluster } from '@minicore/kvd-testing';
 import type { ActivityEntry, GroupRecord, InstanceRecord, RolloutStatus } from '../src/api/types.js';
@@ -162,4 +162,21 @@ describe('a release that never becomes healthy', () => {
     expect(await reboots()).toHaveLength(3);
     await again.stop();
   }, 90_000);
+
+  it('is rolled back without the reboot lock when kv does not answer (the broken daemon may be kvd itself)', async () => {
+    const own = path.join(work.dir, 'slots-no-kv');
+    await mkdir(own);
+    await saveBootRecord(own, markUpdated(initialBootRecord(), 'B'));
+    const log = path.join(work.dir, 'no-kv-reboots.log');
+    const booted = await run(bins.updaterd, ['boot', '--slots-dir', own, '--boot-id', 'trial']);
+    expect(JSON.parse(booted.stdout)).toMatchObject({ slot: 'B', trial: true });
+    const daemon = await start([
+      '--slots-dir', own, '--machine-id', 'm-no-kv', '--healthy-after', '300ms', '--health-interval', '50ms', '--health-urls', BROKEN_HEALTH, '--trial-deadline', '1500ms',
+      '--dbus-address', 'none', '--kv-endpoints', 'http://127.0.0.1:9', '--reboot-strategy', 'etcd-lock', '--reboot-command', `echo "$MINICORE_MACHINE_ID $MINICORE_NEW_VERSION" >> ${log}`,
+    ]);
+    await waitFor('the rollback reboot', async () => (await readFile(log, 'utf8').catch(() => '')) === 'm-no-kv 0.0.0\n', 15_000);
+    expect(daemon.log).toContain('kv does not answer: rolling back without the reboot lock');
+    await daemon.stop();
+    expect((await run(bins.updaterd, ['boot', '--slots-dir', own, '--boot-id', 'back'])).stdout).toContain('"slot":"A"');
+  }, 30_000);
 });

@@ -147,7 +147,8 @@ export class RebootManager {
    * to the previous slot. No reboot window (the machine is not serving as it should), and under the
    * lock strategies the reboot semaphore is needed as for any reboot; usually this machine still
    * holds it from the reboot into the trial (held across it), and the boot on the old slot gives it
-   * back once healthy. `toVersion` is what the fallback should boot (for the reboot command).
+   * back once healthy. When kv does not answer at all the rollback does not wait for it.
+   * `toVersion` is what the fallback should boot (for the reboot command).
    */
   async rollBack(toVersion: string): Promise<void> {
     const { logger, strategy } = this.options;
@@ -163,8 +164,12 @@ export class RebootManager {
     const signal = this.#stop.signal;
     try {
       let holding = false;
-      if (await this.#lockWanted()) {
-        const semaphore = this.options.semaphore!;
+      const semaphore = this.#usesLock() ? this.options.semaphore : undefined;
+      // The broken release may be the one whose kvd does not start: waiting for kv would keep the
+      // machine on it for good, so without kv the rollback goes ahead (as best-effort would).
+      if (semaphore && !((await this.options.kvAvailable?.().catch(() => false)) ?? true)) {
+        logger?.warn('kv does not answer: rolling back without the reboot lock');
+      } else if (semaphore) {
         holding = await this.#holds(semaphore);
         if (!holding) {
           this.state = 'waiting-lock';
