@@ -51,6 +51,7 @@ export class UpdaterHook implements CheckerHook {
   private log: (line: string) => void = () => undefined;
   private polling = false;
   private poller: Promise<void> | undefined;
+  private checker: Promise<void> | undefined;
   private version = '';
   /** Date.now() when prepare began: the machines' logs are read from there on. */
   private since = 0;
@@ -84,7 +85,7 @@ export class UpdaterHook implements CheckerHook {
       await runCommand(process.execPath, [path.join(workspaceRoot, 'tools/release/dist/main.js'), '--version', this.version, '--key', path.join(vagrantStateDir, 'minicore', 'release.key'), '--out', bundle, '--root', workspaceRoot], 180_000);
       await this.admin(['release', 'upload', bundle]);
       await this.admin(['channel', 'create', CHANNEL, this.version]).catch(() => this.admin(['channel', 'promote', CHANNEL, this.version]));
-      const policy = ['--channel', CHANNEL, '--track', 'stable', '--max-per-period', String(this.wanted), '--period', '30s', '--no-safe-mode', '--enabled'];
+      const policy = ['--channel', CHANNEL, '--track', 'stable', '--max-per-period', String(this.wanted), '--period', '30s', '--timeout', '1m', '--no-safe-mode', '--enabled'];
       await this.admin(['group', 'create', GROUP, ...policy]).catch(() => this.admin(['group', 'update', GROUP, ...policy]));
       log(`updater: release ${this.version} published to update-server (packed and uploaded in ${((Date.now() - started) / 1000).toFixed(1)} s) for ${this.wanted} machines; reboot semaphore max ${this.max}`);
     } finally {
@@ -94,9 +95,16 @@ export class UpdaterHook implements CheckerHook {
 
   begin(): void {
     const machines = this.machines!;
-    // update_engine_client -check_for_update on every machine: the first `wanted` get the release.
-    for (const name of machines.names) void machines.exec(name, 'updatectl check').catch((error: unknown) => this.log(`updater: updatectl check on ${name}: ${(error as Error).message.split('\n')[0]}`));
     this.polling = true;
+    // update_engine_client -check_for_update on every machine: the first `wanted` get the release. Again
+    // every 15 s: a download cut by a fault (update-server runs on the first machine) fails, and
+    // updaterd would only try again at its next scheduled check, minutes later.
+    this.checker = (async () => {
+      while (this.polling) {
+        await Promise.all(machines.names.map((name) => machines.exec(name, 'updatectl check').catch(() => undefined)));
+        for (let waited = 0; waited < 15_000 && this.polling; waited += 500) await sleep(500);
+      }
+    })();
     this.poller = (async () => {
       let turn = 0;
       while (this.polling) {
@@ -119,7 +127,7 @@ export class UpdaterHook implements CheckerHook {
 
   async check(outcome: RunOutcome): Promise<{ verdicts: ReturnType<typeof checkUpdater>['verdicts']; figures: string[] }> {
     this.polling = false;
-    await this.poller;
+    await Promise.all([this.poller, this.checker]);
     const endMs = now();
     const machines = this.machines!;
     // No more machines get this release after the run (a kept cluster would reboot into the next run).

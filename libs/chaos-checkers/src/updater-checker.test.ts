@@ -48,4 +48,9 @@ describe('checkUpdater', () => {
     const { verdicts } = checkUpdater({ log: [], samples: [sample(500, ['z']), sample(9_000, [])], endMs: 10_000, healthyAfterMs: 20_000 });
     expect(verdicts[1]!.result).toBe('pass');
   });
+
+  it('is unknown when nothing rebooted and nobody held the semaphore', () => {
+    const { verdicts } = checkUpdater({ log: [], samples: [sample(500, []), sample(9_000, [])], endMs: 10_000, healthyAfterMs: 20_000 });
+    expect(verdicts[0]!.result).toBe('unknown');
+  });
 });

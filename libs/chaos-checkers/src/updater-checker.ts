@@ -144,10 +144,14 @@ export function checkUpdater(input: UpdaterCheckInput): { verdicts: Verdict[]; r
     previousAt = sample.atMs;
   }
 
+  // Nothing rebooted and nobody held the semaphore: nothing was checked, which must not pass as a success.
+  const idle = reboots.length === 0 && samples.every((sample) => (sample.holders ?? []).length === 0);
   const figures = `${reboots.length} reboots (${reboots.map((r) => `${r.machine} ${s(r.downMs)}-${r.upMs === undefined ? 'end' : s(r.upMs)}`).join(', ') || 'none'}); at most ${most.count} at once; semaphore max ${Number.isFinite(max) ? max : '?'}, ${samples.length} reads`;
+  const rebooting = verdict('updater: never more machines rebooting than the semaphore max', [...malformed, ...tooMany], figures);
+  if (idle && rebooting.result === 'pass') Object.assign(rebooting, { result: 'unknown', details: ['no machine rebooted and no machine held the semaphore during the run: the updater was not exercised (did the release install? see the updater figures)'] });
   return {
     verdicts: [
-      verdict('updater: never more machines rebooting than the semaphore max', [...malformed, ...tooMany], figures),
+      rebooting,
       verdict('updater: semaphore holders consistent with the reboots', [...unheld, ...noReboot], `${reboots.length - unverified} reboots checked against the holders (${unverified} unverified: no read of the semaphore while they held it), ${heldAfter.size} still held at the end (${[...heldAfter.keys()].join(', ') || 'none'})`),
     ],
     reboots,
