@@ -169,6 +169,18 @@ describe('updaterd’s reboot manager', () => {
     await rebooted.stop();
   }, 60_000);
 
+  it('keeps the lock when the shutdown ends the reboot command (systemctl reboot gets SIGTERM with every service)', async () => {
+    await kv.delete(REBOOT_LOCK_KEY).catch(() => undefined);
+    const slots = await freshSlots('slots-shutdown');
+    const daemon = await startMachine(machineArgs('m-shutdown', slots, '/dev/null', ['--reboot-strategy', 'etcd-lock', '--reboot-command', 'kill -TERM $$']));
+    await waitFor('the reboot', () => daemon.log.includes('reboot under way (the shutdown ended the reboot command)'), 20_000);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(daemon.log).not.toContain('reboot failed');
+    expect(JSON.parse((await rawSemaphore())!)).toMatchObject({ semaphore: 0, holders: ['m-shutdown'] });
+    await daemon.stop();
+    await kv.delete(REBOOT_LOCK_KEY);
+  });
+
   it('waits for the reboot window, and reboots inside it', async () => {
     const hhmm = (date: Date) => `${String(date.getHours()).padStart(2, '0')}:${String(date.getMinutes()).padStart(2, '0')}`;
     const later = path.join(work.dir, 'window-later.log');

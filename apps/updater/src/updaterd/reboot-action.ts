@@ -9,6 +9,25 @@ export interface RebootContext {
 /** Reboots the machine; resolves once the reboot was asked for (a real one then ends this process). */
 export type RebootAction = (context: RebootContext) => Promise<void>;
 
+/** The reboot command failed; `signal` when a signal ended it. */
+export class RebootCommandError extends Error {
+  override name = 'RebootCommandError';
+  constructor(
+    message: string,
+    readonly signal: NodeJS.Signals | null,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * SIGTERM ending the reboot command is the reboot itself: the shutdown stops every service's
+ * processes, `systemctl reboot` waiting for its job among them. Not a failure to recover from.
+ */
+export function endedByShutdown(error: unknown): boolean {
+  return error instanceof RebootCommandError && error.signal === 'SIGTERM';
+}
+
 /** systemd is PID 1: a VM or a system container, where `systemctl reboot` is a real reboot. */
 export async function systemdIsInit(): Promise<boolean> {
   return (await readFile('/proc/1/comm', 'utf8').catch(() => '')).trim() === 'systemd';
@@ -32,7 +51,7 @@ export function commandReboot(command: string, timeoutMs = 60_000): RebootAction
       child.once('error', reject);
       child.once('close', (c: number | null, s: NodeJS.Signals | null) => resolve([c, s]));
     }).finally(() => clearTimeout(timer));
-    if (code !== 0) throw new Error(`reboot command "${command}" ${signal ? `was killed by ${signal}` : `exited ${code}`}${stderr ? `: ${stderr.trim().slice(0, 500)}` : ''}`);
+    if (code !== 0) throw new RebootCommandError(`reboot command "${command}" ${signal ? `was killed by ${signal}` : `exited ${code}`}${stderr ? `: ${stderr.trim().slice(0, 500)}` : ''}`, signal);
   };
 }
 

@@ -4,7 +4,7 @@ import { UpdateStatus, type UpdateEngineStatus } from '@minicore/update-engine-d
 import type { KvSemaphore } from '../locksmith/kv-semaphore.js';
 import { delayUntilWindow, describeWindow, type RebootWindow } from '../locksmith/reboot-window.js';
 import { SemaphoreError } from '../locksmith/semaphore.js';
-import type { RebootAction } from './reboot-action.js';
+import { endedByShutdown, type RebootAction } from './reboot-action.js';
 
 export const rebootStrategies = ['reboot', 'etcd-lock', 'best-effort', 'off'] as const;
 export type RebootStrategy = (typeof rebootStrategies)[number];
@@ -131,6 +131,12 @@ export class RebootManager {
         this.state = 'rebooted';
         logger?.info({ newVersion: status.newVersion }, 'reboot requested');
       } catch (error) {
+        if (endedByShutdown(error)) {
+          // The machine is going down: the lock stays held across the reboot.
+          this.state = 'rebooted';
+          logger?.info({ newVersion: status.newVersion }, 'reboot under way (the shutdown ended the reboot command)');
+          return;
+        }
         this.state = 'failed';
         logger?.error({ err: error }, 'reboot failed');
         if (holding) await this.#releaseOnce(this.options.semaphore!).catch(() => undefined);
@@ -184,6 +190,11 @@ export class RebootManager {
       logger?.info({ toVersion }, 'reboot requested');
     } catch (error) {
       if (signal.aborted) return;
+      if (endedByShutdown(error)) {
+        this.state = 'rebooted';
+        logger?.info({ toVersion }, 'reboot under way (the shutdown ended the reboot command)');
+        return;
+      }
       this.state = 'failed';
       logger?.error({ err: error }, 'rollback reboot failed');
     }
