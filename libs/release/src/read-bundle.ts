@@ -1,6 +1,6 @@
 import { createHash, type KeyObject } from 'node:crypto';
-import { createReadStream, createWriteStream, mkdirSync } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { createReadStream, createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { open as openFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -9,6 +9,14 @@ import { Parser, type ReadEntry } from 'tar';
 import { BundleCorrupt, BundleTruncated, FileHashMismatch, FileMissing, FileUnexpected, ReleaseError, SignatureInvalid, SignatureMissing } from './errors.js';
 import { verifyBytes } from './keys.js';
 import { FILES_PREFIX, MANIFEST_ENTRY, SIGNATURE_ENTRY, assertSafePath, parseManifest, parseSignatureDocument, type ManifestFile, type ReleaseManifest, type SignatureDocument } from './manifest.js';
+
+/**
+ * Bigger pieces than the streams' defaults (64 KiB reads, 16 KiB of inflated output): each piece
+ * costs a trip through zlib, the tar parser and a file write, and at the defaults that overhead
+ * was a third of the unpack time of a 200 MB bundle.
+ */
+const READ_CHUNK = 1024 * 1024;
+const INFLATE_CHUNK = 256 * 1024;
 
 export interface ReadBundleOptions {
   /**
@@ -19,7 +27,7 @@ export interface ReadBundleOptions {
   publicKey?: KeyObject;
   /** Unpack the files into this directory (created; files must not exist yet). */
   extractTo?: string;
-  /** fsync every unpacked file before reporting success (an install must survive power loss). */
+  /** fsync every unpacked file and directory before reporting success (an install must survive power loss). */
   fsync?: boolean;
 }
 
@@ -28,6 +36,15 @@ export interface BundleContents {
   signature: SignatureDocument;
   /** True when the signature was checked against options.publicKey. */
   signatureVerified: boolean;
+}
+
+async function syncDirectory(dir: string): Promise<void> {
+  const handle = await openFile(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
 }
 
 /** Turns zlib's and tar's failures into the two bundle errors callers tell apart. */
@@ -46,7 +63,7 @@ function classifyStreamError(error: unknown): ReleaseError {
  * a file's hash, a missing or an unexpected file.
  */
 export async function readBundle(source: string | Readable, options: ReadBundleOptions = {}): Promise<BundleContents> {
-  const input = typeof source === 'string' ? createReadStream(source) : source;
+  const input = typeof source === 'string' ? createReadStream(source, { highWaterMark: READ_CHUNK }) : source;
   const parser = new Parser({ strict: true });
   let failure: ReleaseError | undefined;
   let entryIndex = 0;
@@ -60,10 +77,13 @@ export async function readBundle(source: string | Readable, options: ReadBundleO
 
   let signalFailure: () => void = () => undefined;
   const failed = new Promise<void>((resolve) => (signalFailure = resolve));
+  /** Files being written; a failure closes them, since their entries will never end. */
+  const open = new Set<WriteStream>();
   const fail = (error: unknown) => {
     failure ??= classifyStreamError(error);
     signalFailure();
     parser.emit('drain');
+    for (const out of open) out.destroy();
   };
 
   const collect = (entry: ReadEntry, done: (bytes: Buffer) => void) => {
@@ -108,21 +128,16 @@ export async function readBundle(source: string | Readable, options: ReadBundleO
       mkdirSync(dir, { recursive: true });
       madeDirs.add(dir);
     }
-    const out = createWriteStream(target, { flags: 'wx', mode: expected.mode & 0o777 });
+    // flush: the stream fsyncs its descriptor before closing it, while the next files unpack.
+    const out = createWriteStream(target, { flags: 'wx', mode: expected.mode & 0o777, flush: options.fsync === true });
+    open.add(out);
     const written = new Promise<void>((resolve, reject) => {
       out.once('error', reject);
-      out.once('close', () => resolve());
-    }).then(async () => {
-      check();
-      if (options.fsync) {
-        const handle = await open(target, 'r');
-        try {
-          await handle.sync();
-        } finally {
-          await handle.close();
-        }
-      }
-    });
+      out.once('close', () => {
+        open.delete(out);
+        resolve();
+      });
+    }).then(check);
     // One listener feeds both the hash and the file. (A tar entry starts flowing, and may hand out
     // its first block, as soon as it has any 'data' listener: a separate pipe() attached after the
     // hash listener would miss that block, and the file would lose its first 512 bytes.)
@@ -184,7 +199,7 @@ export async function readBundle(source: string | Readable, options: ReadBundleO
   const parsed = new Promise<void>((resolve) => parser.once('end', () => resolve()));
 
   try {
-    await pipeline(input, createGunzip(), async (chunks: AsyncIterable<Buffer>) => {
+    await pipeline(input, createGunzip({ chunkSize: INFLATE_CHUNK }), async (chunks: AsyncIterable<Buffer>) => {
       for await (const chunk of chunks) {
         if (failure) throw failure;
         if (!parser.write(chunk)) await new Promise((resolve) => parser.once('drain', resolve));
@@ -195,6 +210,7 @@ export async function readBundle(source: string | Readable, options: ReadBundleO
     });
     await Promise.allSettled(pending);
   } catch (error) {
+    fail(error);
     await Promise.allSettled(pending);
     throw failure ?? classifyStreamError(error);
   }
@@ -203,5 +219,11 @@ export async function readBundle(source: string | Readable, options: ReadBundleO
   if (!signature) throw SignatureMissing();
   const finalManifest: ReleaseManifest = manifest;
   for (const file of finalManifest.files) if (!seen.has(file.path)) throw FileMissing(file.path);
+  // The files are synced; their directory entries too, once per directory.
+  if (options.extractTo && options.fsync && madeDirs.size > 0) {
+    const dirs = new Set([options.extractTo]);
+    for (let dir of madeDirs) for (; dir.startsWith(`${options.extractTo}${path.sep}`) && !dirs.has(dir); dir = path.dirname(dir)) dirs.add(dir);
+    for (const dir of dirs) await syncDirectory(dir);
+  }
   return { manifest: finalManifest, signature, signatureVerified: options.publicKey !== undefined };
 }

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
+import { once } from 'node:events';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { rm, stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { ErrorCode } from '@minicore/omaha';
 
 /** A failed update step with update_engine's error code; `resumed` adds the Resumed flag bit. */
@@ -15,6 +15,17 @@ export class UpdateFailure extends Error {
   ) {
     super(message);
   }
+}
+
+/**
+ * Gets every byte of the payload in order from the first one as the transfer goes (an install
+ * unpacks while it downloads). `write` is awaited, so a slow sink slows the transfer; a sink
+ * that rejects is dropped and the download goes on (its owner knows why it failed).
+ */
+export interface PayloadSink {
+  write(chunk: Buffer): Promise<void>;
+  /** The transfer started over from the first byte after the sink had some: it cannot follow. */
+  abandon(): void;
 }
 
 export interface DownloadOptions {
@@ -32,6 +43,8 @@ export interface DownloadOptions {
   onVerifying?: () => void;
   /** Cap on the transfer rate in bytes per second (updaterd --max-download-rate); none by default. */
   maxBytesPerSecond?: number;
+  /** Also hand the payload's bytes to this sink, in order, as they arrive. */
+  sink?: PayloadSink;
 }
 
 /**
@@ -71,17 +84,100 @@ async function sizeOf(file: string): Promise<number> {
   );
 }
 
+/** Reads of the payload file (the part already on disk before a resume). */
+const READ_CHUNK = 1024 * 1024;
+
+/**
+ * The payload's sha256 and the sink, fed with the bytes of the file in order as they reach it, so
+ * that the file is never read again to hash it. `hashed` is how far they got; what reached the
+ * file beyond that (a transfer cut after a write) is caught up from the file.
+ */
+class PayloadTap {
+  hash = createHash('sha256');
+  hashed = 0;
+
+  constructor(
+    readonly file: string,
+    private sink: PayloadSink | undefined,
+  ) {}
+
+  async feed(chunk: Buffer): Promise<void> {
+    this.hash.update(chunk);
+    this.hashed += chunk.length;
+    if (!this.sink) return;
+    try {
+      await this.sink.write(chunk);
+    } catch {
+      this.sink = undefined;
+    }
+  }
+
+  /** Brings hash and sink up to the bytes on disk; returns them. */
+  async catchUp(): Promise<number> {
+    const have = await sizeOf(this.file);
+    if (have < this.hashed) {
+      // The file lost bytes it had (a failed write): start over.
+      await rm(this.file, { force: true });
+      this.startOver();
+      return 0;
+    }
+    if (have > this.hashed) {
+      for await (const chunk of createReadStream(this.file, { start: this.hashed, end: have - 1, highWaterMark: READ_CHUNK }) as AsyncIterable<Buffer>) await this.feed(chunk);
+    }
+    return have;
+  }
+
+  startOver(): void {
+    this.hash = createHash('sha256');
+    if (this.hashed > 0) {
+      this.sink?.abandon();
+      this.sink = undefined;
+    }
+    this.hashed = 0;
+  }
+}
+
+/** Writes the transfer's chunks to the file and the tap, in order; the file is complete when it resolves. */
+async function receive(chunks: AsyncIterable<Buffer>, file: string, append: boolean, tap: PayloadTap, onChunk: () => void): Promise<void> {
+  const out = createWriteStream(file, { flags: append ? 'a' : 'w', highWaterMark: READ_CHUNK });
+  const closed = new Promise<void>((resolve, reject) => {
+    out.once('error', reject);
+    out.once('close', resolve);
+  });
+  closed.catch(() => undefined); // awaited below; this only keeps an early write error from being "unhandled"
+  try {
+    for await (const chunk of chunks) {
+      out.write(chunk);
+      await tap.feed(chunk);
+      onChunk();
+      // Asked after the feed: the file may have drained meanwhile.
+      if (out.writableNeedDrain) await Promise.race([once(out, 'drain'), closed]);
+    }
+  } finally {
+    // Whatever was written reaches the file, also when the transfer broke off (the next attempt resumes there).
+    out.end();
+    await closed;
+  }
+}
+
 /**
  * Downloads the payload into `file`, resuming with `Range: bytes=<have>-` after a cut (a 200 to a
- * range request starts over), then checks the size (11) and the sha256 (10). A transfer that
- * keeps failing is 9. Returns whether any part was resumed.
+ * range request starts over), then checks the size (11) and the sha256 (10), hashed as the bytes
+ * arrive. A transfer that keeps failing is 9. Returns whether any part was resumed.
  */
 export async function downloadPayload(options: DownloadOptions): Promise<{ resumed: boolean }> {
   const attempts = options.maxAttempts ?? 10;
+  const tap = new PayloadTap(options.file, options.sink);
   let resumed = false;
   let lastError = '';
   for (let attempt = 0; attempt < attempts; attempt++) {
-    const have = await sizeOf(options.file);
+    let have: number;
+    try {
+      have = await tap.catchUp();
+    } catch (error) {
+      lastError = (error as Error).message;
+      continue;
+    }
     if (have >= options.size) break;
     const url = options.urls[attempt % options.urls.length]!;
     try {
@@ -96,21 +192,13 @@ export async function downloadPayload(options: DownloadOptions): Promise<{ resum
         lastError = `HTTP ${response.status} from ${url}`;
         continue;
       }
+      if (!response.body) throw new Error('empty body');
       const append = response.status === 206 && have > 0;
       if (append) resumed = true;
-      if (!response.body) throw new Error('empty body');
-      let received = append ? have : 0;
-      const counted = async function* (chunks: AsyncIterable<Buffer>) {
-        for await (const chunk of chunks) {
-          received += chunk.length;
-          options.onProgress?.(received);
-          yield chunk;
-        }
-      };
+      else tap.startOver();
       const body = Readable.fromWeb(response.body as import('node:stream/web').ReadableStream<Uint8Array>);
-      const sink = createWriteStream(options.file, { flags: append ? 'a' : 'w' });
-      if (options.maxBytesPerSecond) await pipeline(body, throttle(options.maxBytesPerSecond), counted, sink);
-      else await pipeline(body, counted, sink);
+      const chunks: AsyncIterable<Buffer> = options.maxBytesPerSecond ? throttle(options.maxBytesPerSecond)(body) : body;
+      await receive(chunks, options.file, append, tap, () => options.onProgress?.(tap.hashed));
     } catch (error) {
       lastError = (error as Error).message;
     }
@@ -122,11 +210,8 @@ export async function downloadPayload(options: DownloadOptions): Promise<{ resum
     await rm(options.file, { force: true });
     throw new UpdateFailure(ErrorCode.PayloadSizeMismatchError, `payload is ${got} bytes, the server said ${options.size}`, resumed);
   }
-  const hash = createHash('sha256');
-  await pipeline(createReadStream(options.file), async (chunks: AsyncIterable<Buffer>) => {
-    for await (const chunk of chunks) hash.update(chunk);
-  });
-  if (hash.digest('base64') !== options.sha256) {
+  if (tap.hashed !== got) await tap.catchUp();
+  if (tap.hash.digest('base64') !== options.sha256) {
     await rm(options.file, { force: true });
     throw new UpdateFailure(ErrorCode.PayloadHashMismatchError, 'payload sha256 does not match the update server’s', resumed);
   }
