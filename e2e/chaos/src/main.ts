@@ -146,7 +146,20 @@ async function main(): Promise<number> {
   const schedule = generateSchedule({ seed, durationMs, machines: names, kinds });
   log(`schedule (${schedule.length} faults): ${schedule.map((fault) => `${(fault.atMs / 1000).toFixed(1)}s ${describeFault(fault)}`).join('; ')}`);
   if (chosenKinds.includes('clock-jump') && !clockJumps) log('clock jumps left out: no libfaketime on this host (apt-get install libfaketime)');
-  await Promise.all([...(clockJumps ? [installFaketime(machines, log)] : []), ...hooks.map((hook) => hook.prepare(machines, log))]);
+  // A hook that cannot prepare (e.g. the release tool fails on a workspace being rebuilt) does not stop
+  // the run: its checker reports "unknown" with the reason, the others go on.
+  const unprepared = new Map<CheckerHook, string>();
+  await Promise.all([
+    ...(clockJumps ? [installFaketime(machines, log)] : []),
+    ...hooks.map((hook) =>
+      hook.prepare(machines, log).catch((error: unknown) => {
+        const reason = (error instanceof Error ? error.message : String(error)).split('\n')[0]!.slice(0, 300);
+        unprepared.set(hook, reason);
+        log(`${hook.name}: could not prepare, its checker will say "unknown": ${reason}`);
+      }),
+    ),
+  ]);
+  const ready = hooks.filter((hook) => !unprepared.has(hook));
 
   const prng = new Prng(seed);
   const startIndex = await kvIndex();
@@ -158,7 +171,7 @@ async function main(): Promise<number> {
   for (const watcher of watchers) watcher.start();
   const workload = new Workload({ machines: machines.list, prng: prng.fork(), registers: Number(values.registers), clients: Number(values.clients) });
   workload.start();
-  for (const hook of hooks) hook.begin();
+  for (const hook of ready) hook.begin();
 
   const faults: FaultRecord[] = [];
   let healedAtMs: number;
@@ -254,7 +267,8 @@ async function main(): Promise<number> {
   verdicts.push(checkTtls({ keys: workload.ttls, log: watches.log, covered: watches.covered, endIndex: sentinel, present, clockJumps: jumps }));
   const quorumEvidence = workload.timed.filter((op) => op.outcome === 'ok').map((op) => op.ended);
   const figures: string[] = [];
-  for (const hook of hooks) {
+  for (const [hook, reason] of unprepared) verdicts.push({ checker: `${hook.name}: the checker ran`, result: 'unknown', summary: `the ${hook.name} checker could not prepare: ${reason}`, details: [reason] });
+  for (const hook of ready) {
     try {
       const result = await hook.check({ faults, healedAtMs, quorumEvidence });
       verdicts.push(...result.verdicts);
