@@ -1,4 +1,4 @@
-import { createPublicKey, type KeyObject } from 'node:crypto';
+import { createPublicKey, randomBytes, type KeyObject } from 'node:crypto';
 import { chmod, link, mkdir, mkdtemp, readFile, rm, stat, symlink, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -199,6 +199,20 @@ describe('rejections, each with its own code', () => {
     await writeFile(path.join(work, 'text.mcr'), 'hello, this is not a bundle\n'.repeat(100));
     expect(await codeOf(readBundle(path.join(work, 'text.mcr'), { publicKey }))).toBe('MC_ERR_BUNDLE_CORRUPT');
   });
+
+  it('damage in the middle of a big file while unpacking: rejected once, not left waiting for the rest of that file', async () => {
+    const big = path.join(work, 'big');
+    await mkdir(big, { recursive: true });
+    await writeFile(path.join(big, 'noise.bin'), randomBytes(3 * 1024 * 1024));
+    const out = path.join(work, 'big.mcr');
+    await createBundle({ root: big, files: ['noise.bin'], version: '1.0.0', privateKey, out });
+    const damaged = Buffer.from(await readFile(out));
+    const at = Math.floor(damaged.length / 2);
+    damaged[at] = damaged[at]! ^ 0x55;
+    await writeFile(path.join(work, 'big-damaged.mcr'), damaged);
+    const code = await codeOf(readBundle(path.join(work, 'big-damaged.mcr'), { publicKey, extractTo: path.join(work, 'slot-big'), fsync: true }));
+    expect(['MC_ERR_BUNDLE_FILE_HASH', 'MC_ERR_BUNDLE_CORRUPT']).toContain(code);
+  }, 30_000);
 
   it('a bundle whose first entry is not the manifest: corrupt', async () => {
     const file = await pack('order.mcr', [...files(), ...signed(manifest)]);
