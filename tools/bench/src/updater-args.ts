@@ -13,6 +13,8 @@ export interface UpdaterBenchOptions {
   parts: UpdaterPart[];
   /** Bytes of release content (before compression). */
   sizeBytes: number;
+  /** Runs of the reference and of the install each (alternating; their medians are compared). */
+  repeat: number;
   /** updaterd --install-priority values to measure a co-running workload against. */
   priorities: InstallPriority[];
   /** Seconds of the workload alone before and after each install (its baseline). */
@@ -42,6 +44,8 @@ Options:
                        checkins (update-server check-ins per second)
   --size 200M          release content before compression (K/M/G; default 200M): half text
                        (compresses like code), half random bytes
+  --repeat 3           runs of the reference and of the install each, alternating; their
+                       medians are compared (the machine is shared: one run is noisy)
   --priorities a,b     install priorities to measure with the workload (default idle,normal)
   --baseline 10s       how long the workload runs alone just before and just after each
                        install, for its baseline (default 10s)
@@ -71,6 +75,7 @@ export function parseUpdaterCommand(argv: readonly string[]): ParsedUpdaterComma
       options: {
         parts: { type: 'string', default: UPDATER_PARTS.join(',') },
         size: { type: 'string', default: '200M' },
+        repeat: { type: 'string', default: '3' },
         priorities: { type: 'string', default: INSTALL_PRIORITIES.join(',') },
         baseline: { type: 'string', default: '10s' },
         instances: { type: 'string', default: '1000' },
@@ -94,6 +99,7 @@ export function parseUpdaterCommand(argv: readonly string[]): ParsedUpdaterComma
     options: {
       parts: someOf('parts', values.parts, UPDATER_PARTS),
       sizeBytes: parseSize(values.size),
+      repeat: wholeNumber('repeat', values.repeat, 1, 20),
       priorities,
       baselineSeconds: durationSeconds('baseline', values.baseline, 1),
       instances: wholeNumber('instances', values.instances, 10, 1_000_000),

@@ -24,9 +24,12 @@ function progress(text: string): void {
 }
 
 export interface InstallComparison {
+  /** The median of the reference's runs, and every run. */
   referenceMs: number;
-  /** An install with nothing else running, at normal priority (as the reference runs). */
+  referenceRuns: number[];
+  /** An install with nothing else running, at normal priority (as the reference runs): the median run, and every run. */
   install: InstallRun;
+  installRuns: number[];
   installRatio: number;
 }
 
@@ -86,16 +89,18 @@ function formatResults(results: UpdaterResults): string {
   const rows: [string, string, string][] = [];
   const notes: string[] = [];
   if (results.install) {
-    const { install, referenceMs, installRatio } = results.install;
+    const { install, referenceMs, installRatio, referenceRuns, installRuns } = results.install;
+    const runs = (values: number[]) => values.map((ms) => (ms / 1000).toFixed(2)).join(', ');
     rows.push(
-      ['sha256sum FILE && tar -xzf FILE (reference)', seconds(referenceMs), 'warm cache, normal priority, no fsync'],
-      [`updaterd install (download, verify, unpack, sync)`, seconds(install.installMs), `${installRatio.toFixed(2)}x reference (target <= ${INSTALL_RATIO_TARGET}x)`],
+      ['sha256sum FILE && tar -xzf FILE (reference)', seconds(referenceMs), `median of ${referenceRuns.length} (${runs(referenceRuns)} s); warm cache, normal priority, no fsync`],
+      [`updaterd install (download, verify, unpack, sync)`, seconds(install.installMs), `median of ${installRuns.length} (${runs(installRuns)} s); ${installRatio.toFixed(2)}x reference (target <= ${INSTALL_RATIO_TARGET}x)`],
     );
     notes.push(
       '  both sides: the same bundle file (already in the page cache), the same disk, priority normal (updaterd --install-priority normal;',
-      '  in production the worker runs under nice 19 + ionice -c 3). The install also downloads the bundle over loopback HTTP, checks',
-      '  size + sha256 + ed25519, hashes every file against the manifest, and syncs the slot to disk before marking it bootable;',
-      '  the reference does none of that durability work (no fsync).',
+      '  in production the worker runs under nice 19 + ionice -c 3), runs alternating. The install is timed from updaterd\'s "update',
+      '  available" to "update installed": it also downloads the bundle from update-server over loopback HTTP (unpacking while it',
+      '  downloads), checks size + sha256 + the ed25519 signature of the manifest, hashes every file against the manifest, fsyncs every',
+      '  file and directory of the slot before marking it bootable, and reports to update-server; the reference does not fsync.',
     );
   }
   for (const run of results.withInstall ?? []) {
@@ -144,15 +149,31 @@ function targets(results: UpdaterResults): string[] {
   return lines;
 }
 
-/** The install against the reference: the reference first, so both read the bundle from a warm cache. */
-async function measureInstall(registry: ProcessRegistry, dir: string, url: string, release: ReleaseFixture): Promise<InstallComparison> {
-  // Read the bundle once so that neither side pays for a cold cache.
+const median = (values: readonly number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+};
+
+/**
+ * The install against the reference, `repeat` times each, alternating (so that a change in the
+ * shared machine's load hits both sides alike), compared by their medians. The bundle is read
+ * once first, so both sides read it from a warm cache.
+ */
+async function measureInstall(registry: ProcessRegistry, dir: string, url: string, release: ReleaseFixture, repeat: number): Promise<InstallComparison> {
   referenceInstall(dir, release.bundle);
-  progress('reference: sha256sum FILE && tar -xzf FILE');
-  const referenceMs = referenceInstall(dir, release.bundle);
-  progress('updaterd install at normal priority, nothing else running');
-  const install = await installOnce(registry, dir, 'alone', url, release, 'normal');
-  return { referenceMs, install, installRatio: install.installMs / referenceMs };
+  const referenceRuns: number[] = [];
+  const installs: InstallRun[] = [];
+  for (let run = 1; run <= repeat; run++) {
+    progress(`reference ${run}/${repeat}: sha256sum FILE && tar -xzf FILE`);
+    referenceRuns.push(referenceInstall(dir, release.bundle));
+    progress(`updaterd install ${run}/${repeat} at normal priority, nothing else running`);
+    installs.push(await installOnce(registry, dir, `alone-${run}`, url, release, 'normal'));
+  }
+  const installRuns = installs.map((run) => run.installMs);
+  const install = [...installs].sort((a, b) => a.installMs - b.installMs)[(installs.length - 1) >> 1]!;
+  const referenceMs = median(referenceRuns);
+  return { referenceMs, referenceRuns, install: { ...install, installMs: median(installRuns) }, installRuns, installRatio: median(installRuns) / referenceMs };
 }
 
 async function measureWorkload(options: UpdaterBenchOptions, registry: ProcessRegistry, dir: string, url: string, release: ReleaseFixture): Promise<WorkloadRun[]> {
@@ -208,7 +229,7 @@ async function measure(options: UpdaterBenchOptions, registry: ProcessRegistry, 
   const server = await startServer(registry, dir, release);
   try {
     const results: UpdaterResults = { sizeBytes: options.sizeBytes, bundleBytes: release.bundleBytes, files: release.files, machine: { cpus: os.cpus().length, ioSchedulers: ioSchedulers() } };
-    if (options.parts.includes('install')) results.install = await measureInstall(registry, dir, server.url, release);
+    if (options.parts.includes('install')) results.install = await measureInstall(registry, dir, server.url, release, options.repeat);
     if (options.parts.includes('workload')) results.withInstall = await measureWorkload(options, registry, dir, server.url, release);
     if (options.parts.includes('checkins')) results.checkins = await measureCheckins(options, server);
     return results;
