@@ -129,6 +129,34 @@ describe('a good bundle', () => {
     expect(await readFile(path.join(into, 'dist/linked.js'))).toEqual(await readFile(path.join(many, names[5]!)));
   });
 
+  it('packs files that have links outside the release (a tree copied with cp -al) instead of waiting for ever', async () => {
+    // tar holds back a file with several links until another of them is packed; outside the
+    // release none ever is, and createBundle never returned (the process exited 13).
+    const linked = path.join(work, 'linked-tree');
+    const elsewhere = path.join(work, 'linked-elsewhere');
+    await mkdir(path.join(linked, 'dist'), { recursive: true });
+    await mkdir(elsewhere, { recursive: true });
+    const names: string[] = [];
+    for (let i = 0; i < 30; i++) {
+      const name = `dist/g${String(i).padStart(2, '0')}.js`;
+      await writeFile(path.join(linked, name), `export const g = ${i};\n`.repeat(50 + i));
+      await link(path.join(linked, name), path.join(elsewhere, `g${i}.js`));
+      names.push(name);
+      // node-gyp leaves such pairs (build/Release/x.node and build/Release/obj.target/x.node)
+      if (i % 5 === 0) {
+        await link(path.join(linked, name), path.join(linked, `dist/g${String(i).padStart(2, '0')}-copy.js`));
+        names.push(`dist/g${String(i).padStart(2, '0')}-copy.js`);
+      }
+    }
+    const out = path.join(work, 'linked.mcr');
+    const packed = createBundle({ root: linked, files: names, version: '1.0.0', privateKey, out });
+    const info = await Promise.race([packed, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('createBundle did not finish in 20 s')), 20_000))]);
+    const into = path.join(work, 'slot-linked');
+    await readBundle(out, { publicKey, extractTo: into });
+    await verifyTree(into, info.manifest);
+    expect(await readFile(path.join(into, 'dist/g29.js'), 'utf8')).toBe('export const g = 29;\n'.repeat(79));
+  }, 30_000);
+
   it('is reproducible: the same tree, version, time and key give the same manifest bytes', async () => {
     const again = path.join(work, 'again.mcr');
     const info = await createBundle({ root, files: Object.keys(tree).reverse(), version: '1.2.3', privateKey, out: again, buildTime: new Date('2026-01-02T03:04:05Z') });

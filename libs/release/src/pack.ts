@@ -1,5 +1,6 @@
 import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
 import { createReadStream } from 'node:fs';
+import type { Stats } from 'node:fs';
 import { lstat, mkdtemp, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -60,6 +61,7 @@ class NoHardLinks extends Map<`${number}:${number}`, string> {
 export async function createBundle(options: CreateBundleOptions): Promise<BundleInfo> {
   if (!isReleaseVersion(options.version)) throw ManifestInvalid(`version ${JSON.stringify(options.version)} is not X.Y.Z`);
   const files: ManifestFile[] = [];
+  const stats = new Map<string, Stats>();
   for (const relative of [...new Set(options.files)].sort()) {
     assertSafePath(relative);
     const absolute = path.join(options.root, ...relative.split('/'));
@@ -67,6 +69,7 @@ export async function createBundle(options: CreateBundleOptions): Promise<Bundle
     if (!info.isFile()) throw ManifestInvalid(`${relative} is not a regular file`);
     const { sha256, size } = await sha256File(absolute);
     files.push({ path: relative, size, sha256, mode: info.mode & 0o777 });
+    stats.set(relative, info);
   }
   const buildTime = options.buildTime ?? new Date();
   const manifest: ReleaseManifest = { format: MANIFEST_FORMAT, version: options.version, buildTime: buildTime.toISOString(), files };
@@ -80,8 +83,14 @@ export async function createBundle(options: CreateBundleOptions): Promise<Bundle
     await writeFile(path.join(staging, SIGNATURE_ENTRY), `${JSON.stringify(signature)}\n`);
     // The files are packed through a link to the root so that they land under files/ without a copy.
     await symlink(path.resolve(options.root), path.join(staging, FILES_PREFIX.slice(0, -1)));
+    // tar holds back a file with several links until another of its links has been packed, which
+    // never happens when those are outside the release (a tree copied with cp -al): it then waits
+    // for ever with nothing left to do (the process exits 13, the bundle half written). Its stat
+    // with one link makes it a plain file.
+    const statCache = new Map<string, Stats>();
+    for (const [relative, info] of stats) statCache.set(path.resolve(staging, `${FILES_PREFIX}${relative}`), Object.assign(info, { nlink: 1 }));
     await create(
-      { gzip: true, file: partial, cwd: staging, portable: true, noDirRecurse: true, mtime: buildTime, linkCache: new NoHardLinks() },
+      { gzip: true, file: partial, cwd: staging, portable: true, noDirRecurse: true, mtime: buildTime, linkCache: new NoHardLinks(), statCache },
       [MANIFEST_ENTRY, SIGNATURE_ENTRY, ...files.map((file) => `${FILES_PREFIX}${file.path}`)],
     );
     await readBundle(partial, { publicKey: createPublicKey(options.privateKey) });
