@@ -30,6 +30,12 @@ async function payloadServer(body: Buffer, options: { ranges: boolean; cutAfter?
   const requests: string[] = [];
   let cut = options.cutAfter !== undefined;
   const server = createServer((request, response) => {
+    // A mirror's way: /moved points at the payload.
+    if (request.url === '/moved') {
+      requests.push('moved');
+      response.writeHead(302, { location: '/payload' }).end();
+      return;
+    }
     const range = /^bytes=(\d+)-$/.exec(request.headers.range ?? '');
     requests.push(range ? `range ${range[1]}` : 'whole');
     const start = options.ranges && range ? Number(range[1]) : 0;
@@ -136,6 +142,19 @@ describe('an install that unpacks while it downloads', () => {
       expect((await loadBootRecord(slots)).record).toEqual(before.record);
       await expect(stat(path.join(slots, 'B'))).rejects.toThrow();
       await expect(stat(path.join(slots, 'B.staging'))).rejects.toThrow();
+    } finally {
+      server.close();
+    }
+  });
+
+  it('follows a redirect to the payload', async () => {
+    const { url, server, requests } = await payloadServer(bytes, { ranges: true });
+    try {
+      const slots = await freshSlots('slots-redirected');
+      const messages = await install(slots, url.replace(/payload$/, 'moved'));
+      expect(messages.map((m) => m.type)).toEqual(['verifying', 'downloaded', 'installed']);
+      expect(requests).toEqual(['moved', 'whole']);
+      await expectInstalled(slots);
     } finally {
       server.close();
     }

@@ -95,6 +95,8 @@ export const unpackAndVerify: Unpack = async (options) => {
   return manifest;
 };
 
+const UNPACK_PIECE = 256 * 1024;
+
 /** An unpack that runs while the payload downloads; see streamingUnpack. */
 export interface StreamingUnpack {
   /** Give this to downloadPayload. */
@@ -134,10 +136,22 @@ export async function streamingUnpack(options: { staging: string; publicKey: Key
       stopped = true;
     },
   );
+  // The transfer arrives in pieces of 16-64 KiB; each piece costs a trip through zlib, the tar parser
+  // and a file write, so they go on in pieces of a quarter megabyte.
+  let pieces: Buffer[] = [];
+  let gathered = 0;
+  const pass = async () => {
+    const piece = pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces, gathered);
+    pieces = [];
+    gathered = 0;
+    if (!input.write(piece)) await Promise.race([once(input, 'drain'), settled]);
+  };
   const sink: PayloadSink = {
     async write(chunk) {
       if (stopped) throw new Error('the unpack has stopped');
-      if (!input.write(chunk)) await Promise.race([once(input, 'drain'), settled]);
+      pieces.push(chunk);
+      gathered += chunk.length;
+      if (gathered >= UNPACK_PIECE) await pass();
     },
     abandon() {
       abandoned = true;
@@ -156,6 +170,7 @@ export async function streamingUnpack(options: { staging: string; publicKey: Key
         await stop();
         return unpackAndVerify(fallback);
       }
+      if (gathered > 0) await pass();
       input.end();
       return unpacked;
     },
