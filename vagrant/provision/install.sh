@@ -49,6 +49,8 @@ initial_cluster=${initial_cluster%,}
 endpoints=$(for j in $(seq 1 "$machines"); do printf 'http://%s:2379,' "$(peer "$j")"; done)
 endpoints=${endpoints%,}
 # The update server runs on the first machine (the cluster's CoreUpdate); every updaterd checks in there.
+# A group whose first machine to try a version fails (a download error, or a rollback) is switched off
+# (--disable-updates-on-failed-rollout, CoreRoller's rule; Nebraska's option).
 update_server="http://$(peer 1):4005"
 # Machine metadata for the scheduler's MachineMetadata=: the name, and a disk kind that differs
 # between machines so that constraints have something to select.
@@ -140,9 +142,16 @@ cli runctl runner/bin/runctl.js RUNCTL_ENDPOINT "http://$ip:4003"
 cli schedctl scheduler/bin/schedctl.js SCHEDCTL_ENDPOINT "http://$ip:4002"
 cli updatectl updater/bin/updatectl.js UPDATECTL_SERVER "$update_server"
 # updaterd owns its name on the system bus only with this policy, which the bus must have loaded
-# before updaterd starts (it does not try again).
-install_file /etc/dbus-1/system.d/io.minicore.UpdateEngine.conf 644 dbus-policy < "$src/apps/updater/dbus/io.minicore.UpdateEngine.conf"
-if [[ " ${changed[*]} " == *" dbus-policy "* ]]; then
+# before updaterd starts (it does not try again). The policy comes with the release (like CoreOS's
+# /usr/share/dbus-1/system.d in /usr): a link into the booted slot, which the boot selector's unit
+# makes the bus read again at every boot, so an update brings its own policy.
+policy_link=/etc/dbus-1/system.d/io.minicore.UpdateEngine.conf
+policy_target=$current/apps/updater/dbus/io.minicore.UpdateEngine.conf
+[ -f "$policy_target" ] || { say "the release in $current has no D-Bus policy ($policy_target)"; exit 1; }
+if [ "$(readlink "$policy_link" 2>/dev/null)" != "$policy_target" ]; then
+  rm -f "$policy_link"; ln -s "$policy_target" "$policy_link"; changed+=(dbus-policy)
+fi
+if [ "$release_changed" = 1 ] || [[ " ${changed[*]} " == *" dbus-policy "* ]]; then
   systemctl reload dbus.service || say "warning: the system bus did not reload its policy"
   changed+=(minicore-updaterd.service)
 fi
@@ -151,16 +160,18 @@ fi
 node=/usr/local/bin/node
 # The boot selector (GRUB's part) runs once per boot, before the daemons: it picks slot A or B by
 # priority, tries and successful, records the choice (updaterd marks it successful once the machine is
-# healthy) and points $current at it, where every daemon starts from.
+# healthy) and points $current at it, where every daemon starts from. The bus then reads the booted
+# release's policy (the bus may have started before, with the link still at the last boot's slot).
 install_file /etc/systemd/system/minicore-boot.service 644 minicore-boot.service <<UNIT
 [Unit]
 Description=Minicore boot selector (picks slot A or B by priority, tries, successful)
-Before=minicore-kvd.service
+Before=minicore-kvd.service minicore-updaterd.service
 
 [Service]
 Type=oneshot
 RemainAfterExit=yes
 ExecStart=$node /opt/minicore/boot/updaterd-boot.mjs --slots-dir $slots --current-link $current
+ExecStartPost=-/bin/systemctl --no-block try-reload-or-restart dbus.service
 
 [Install]
 WantedBy=multi-user.target
@@ -245,7 +256,9 @@ UNIT
 # updaterd: checks in with the update server on the first machine, installs signed releases into the
 # passive slot, marks the booted slot good once this machine's daemons have answered for 20 s (a demo
 # cluster's patience; the default is 45 s), and reboots under the kv semaphore (locksmith's etcd-lock:
-# one machine at a time, the next one after this one is healthy again).
+# one machine at a time, the next one after this one is healthy again). A release on trial that is
+# not marked good 90 s after its boot (default 10 min; a good one here is marked after about 30 s) is rolled back: updaterd reboots, still
+# holding the semaphore, and the boot selector falls back to the previous slot.
 install_file /etc/systemd/system/minicore-updaterd.service 644 minicore-updaterd.service <<UNIT
 [Unit]
 Description=Minicore updaterd (A/B updates of this machine, reboots under the kv semaphore)
@@ -258,7 +271,7 @@ ExecStart=$node $current/apps/updater/bin/updaterd.js \\
   --slots-dir $slots --machine-id $name \\
   --server $update_server/v1/update/ --trusted-key /etc/minicore/release-key.pub \\
   --health-urls http://127.0.0.1:2379/health,http://$ip:4003/health,http://$ip:4002/health \\
-  --healthy-after 20s --health-interval 2s \\
+  --healthy-after 20s --health-interval 2s --trial-deadline 90s \\
   --first-check-delay 30s --check-interval 5m --check-fuzz 30s \\
   --reboot-strategy etcd-lock --kv-endpoints http://127.0.0.1:2379
 Restart=always
@@ -285,7 +298,8 @@ StartLimitIntervalSec=0
 EnvironmentFile=/etc/minicore/update-server.env
 ExecStart=$node $current/apps/updater/bin/update-server.js \\
   --listen $ip:4005 --data-dir /var/lib/minicore/update-server \\
-  --trusted-key /etc/minicore/release-key.pub --public-url http://$ip:4005
+  --trusted-key /etc/minicore/release-key.pub --public-url http://$ip:4005 \\
+  --disable-updates-on-failed-rollout
 Restart=always
 RestartSec=1
 TimeoutStopSec=5
