@@ -89,7 +89,8 @@ const overlap = (a: Disruption, from: number, to: number) => Math.max(0, Math.mi
  *   between two questions;
  * - every launched unit running somewhere again within TTL + 10 s of the moment it stopped running
  *   anywhere (a machine lost, halted, rebooted), not counting time without a kv quorum; and, after
- *   the last heal, every unit running (Global ones on every machine) within TTL + 10 s of the heal.
+ *   the last heal, every unit running (Global ones on every machine) within TTL + 10 s of the heal
+ *   (a unit that stops again later is held to the first rule).
  */
 export function checkScheduler(input: SchedulerCheckInput): { verdicts: Verdict[]; figures: SchedulerFigures } {
   const { units, rounds, ttlMs, settleMs } = input;
@@ -194,9 +195,9 @@ export function checkScheduler(input: SchedulerCheckInput): { verdicts: Verdict[
     finalProblems.push(`after the heal at ${(input.healedAtMs / 1000).toFixed(1)} s the units never all ran (last seen: ${lastKnown ? missingIn(lastKnown).join(', ') : 'no round in which every machine answered'})`);
   } else if (settledAfterHealMs > deadlineMs) {
     finalProblems.push(`every unit ran only ${(settledAfterHealMs / 1000).toFixed(1)} s after the heal: more than the TTL + 10 s (${deadlineMs / 1000} s)`);
-  } else if (lastKnown && missingIn(lastKnown).length > 0) {
-    finalProblems.push(`every unit ran ${(settledAfterHealMs / 1000).toFixed(1)} s after the heal, but not in the last round: ${missingIn(lastKnown).join(', ')}`);
   }
+  // A unit missing again later is judged by the gap rule above, not here: machines keep rebooting
+  // after the heal (updaterd's rollout), and their units are briefly down each time.
 
   const checkedRounds = rounds.filter(inWindow).length;
   const verdicts = [
