@@ -16,6 +16,8 @@ import type { PolicyStats } from './policy.js';
 interface Contribution {
   group: string;
   version: string;
+  /** lastUpdateGrantedAt as stored, and parsed. */
+  grantedAtText: string | null;
   grantedAt: number | undefined;
   lastUpdateVersion: string | null;
   /** updateInProgress with a grant time: counted as in progress or timed out. */
@@ -79,6 +81,8 @@ export class GroupCounters {
   track(instance: InstanceRecord): void {
     const instanceKey = `${instance.appId}/${instance.machineId}`;
     const before = this.#contributions.get(instanceKey);
+    // Most check-ins change none of this: answer those without building anything.
+    if (before && unchanged(before, instance)) return;
     const after = this.#contributionOf(instance);
     if (before && after && sameContribution(before, after)) return;
     if (before) this.#apply(instance.appId, before, -1);
@@ -108,7 +112,7 @@ export class GroupCounters {
   #contributionOf(instance: InstanceRecord): Contribution | undefined {
     if (instance.group === null) return undefined;
     const grantedAt = grantTime(instance);
-    return { group: instance.group, version: instance.version, grantedAt, lastUpdateVersion: instance.lastUpdateVersion, inProgress: instance.updateInProgress && grantedAt !== undefined };
+    return { group: instance.group, version: instance.version, grantedAtText: instance.lastUpdateGrantedAt, grantedAt, lastUpdateVersion: instance.lastUpdateVersion, inProgress: instance.updateInProgress && grantedAt !== undefined };
   }
 
   #apply(appId: string, contribution: Contribution, sign: 1 | -1): void {
@@ -137,6 +141,16 @@ export class GroupCounters {
 }
 
 const groupKey = (appId: string, group: string) => `${appId}/${group}`;
+
+function unchanged(before: Contribution, instance: InstanceRecord): boolean {
+  return (
+    before.group === instance.group &&
+    before.version === instance.version &&
+    before.lastUpdateVersion === instance.lastUpdateVersion &&
+    before.inProgress === (instance.updateInProgress && instance.lastUpdateGrantedAt !== null) &&
+    before.grantedAtText === instance.lastUpdateGrantedAt
+  );
+}
 
 function sameContribution(a: Contribution, b: Contribution): boolean {
   return a.group === b.group && a.version === b.version && a.grantedAt === b.grantedAt && a.lastUpdateVersion === b.lastUpdateVersion && a.inProgress === b.inProgress;
