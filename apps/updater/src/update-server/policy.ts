@@ -18,6 +18,10 @@ export interface PolicyStats {
   updated: number;
 }
 
+/**
+ * The policy's figures by counting every instance: the definition. Update checks read the same
+ * figures from GroupCounters (kept per group as instances change), which its tests hold to this.
+ */
 export function computeStats(instances: Iterable<InstanceRecord>, group: string, version: string, policy: RolloutPolicy, now: number): PolicyStats {
   const stats: PolicyStats = { attempted: 0, grantedInLastPeriod: 0, inProgress: 0, timedOut: 0, updated: 0 };
   for (const instance of instances) {
