@@ -99,7 +99,7 @@ describe('a release that never becomes healthy', () => {
     await first.stop();
     const restarted = await start(machine(goodHealth));
     await waitFor('the restarted updaterd to take up the pending reboot', async () => (await reboots()).length === 2, 20_000);
-    expect(restarted.log).toContain('an update installed earlier in this boot waits for the reboot');
+    await waitFor('the pending reboot in the log', () => restarted.log.includes('an update installed earlier in this boot waits for the reboot'), 5_000);
     expect(await reboots()).toEqual(['m-roll 2.0.0', 'm-roll 2.0.0']);
     expect(await semaphore()).toMatchObject({ semaphore: 0, holders: ['m-roll'] });
     expect((await loadBootRecord(slots)).record).toEqual({ A: { priority: 1, tries: 0, successful: true }, B: { priority: 2, tries: 1, successful: false } });
@@ -116,8 +116,8 @@ describe('a release that never becomes healthy', () => {
     const rolledBackAfter = Date.now() - trialStarted;
     expect(rolledBackAfter).toBeGreaterThanOrEqual(2000);
     expect((await reboots())[2]).toBe('m-roll 1.0.0');
-    expect(trial.log).toContain('the release on trial did not become healthy by its deadline');
-    expect(trial.log).toContain('rolling back: rebooting out of the release on trial');
+    // (the log reaches us a little after the reboot command ran)
+    await waitFor('the rollback in the log', () => trial.log.includes('the release on trial did not become healthy by its deadline') && trial.log.includes('rolling back: rebooting out of the release on trial'), 5_000);
     expect(await semaphore()).toMatchObject({ semaphore: 0, holders: ['m-roll'] });
     expect((await loadBootRecord(slots)).record.B).toEqual({ priority: 2, tries: 0, successful: false });
     // Nothing was reported from the trial boot: it never checked in.
@@ -135,7 +135,7 @@ describe('a release that never becomes healthy', () => {
     expect(seen).toMatchObject({ version: '1.0.0', lastUpdateVersion: '2.0.0', lastErrorCode: 44, updateInProgress: false });
     expect(seen.history.map((h) => h.statusName)).toEqual(['UpdateGranted', 'Downloading', 'Downloaded', 'Error']);
     expect(seen.history.at(-1)).toMatchObject({ errorCode: 44, errorName: 'RollbackError', version: '2.0.0' });
-    expect(back.log).toContain('rolled back: the update never became healthy');
+    await waitFor('the rollback report in the log', () => back.log.includes('rolled back: the update never became healthy'), 5_000);
     expect((await loadBootRecord(slots)).record).toEqual({ A: { priority: 2, tries: 0, successful: true }, B: { priority: 1, tries: 0, successful: false } });
     // The check that reported it got noupdate: nothing was installed again and no reboot is pending.
     await new Promise((resolve) => setTimeout(resolve, 500));
@@ -175,7 +175,7 @@ describe('a release that never becomes healthy', () => {
       '--dbus-address', 'none', '--kv-endpoints', 'http://127.0.0.1:9', '--reboot-strategy', 'etcd-lock', '--reboot-command', `echo "$MINICORE_MACHINE_ID $MINICORE_NEW_VERSION" >> ${log}`,
     ]);
     await waitFor('the rollback reboot', async () => (await readFile(log, 'utf8').catch(() => '')) === 'm-no-kv 0.0.0\n', 15_000);
-    expect(daemon.log).toContain('kv does not answer: rolling back without the reboot lock');
+    await waitFor('the rollback without the lock in the log', () => daemon.log.includes('kv does not answer: rolling back without the reboot lock'), 5_000);
     await daemon.stop();
     expect((await run(bins.updaterd, ['boot', '--slots-dir', own, '--boot-id', 'back'])).stdout).toContain('"slot":"A"');
   }, 30_000);
