@@ -27,6 +27,8 @@ export interface CheckinResult {
   /** Distinct machines that were offered the update. */
   offeredMachines: number;
   errors: number;
+  /** CPU seconds the simulated machines (this process) used: they share the machine with the server. */
+  clientCpuSeconds: number;
 }
 
 const MANIFEST = Buffer.from('<manifest');
@@ -58,6 +60,7 @@ export async function runCheckins(options: { url: string; track: string; machine
   let checks = 0;
   let offered = 0;
   let errors = 0;
+  const cpuBefore = process.cpuUsage();
   const started = performance.now();
   const deadline = started + options.seconds * 1000;
   const loop = async () => {
@@ -81,6 +84,7 @@ export async function runCheckins(options: { url: string; track: string; machine
   };
   await Promise.all(Array.from({ length: options.connections }, loop));
   const seconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuBefore);
   agent.destroy();
-  return { checks, seconds, perSecond: checks / seconds, offered, offeredMachines: offeredMachines.size, errors };
+  return { checks, seconds, perSecond: checks / seconds, offered, offeredMachines: offeredMachines.size, errors, clientCpuSeconds: (cpu.user + cpu.system) / 1e6 };
 }

@@ -123,7 +123,7 @@ function formatResults(results: UpdaterResults): string {
     rows.push([
       `update-server check-ins, ${checkins.machines} machines, ${CHECKIN_CONNECTIONS} connections`,
       `${checkins.perSecond.toFixed(0)} /s`,
-      `target >= ${CHECKINS_TARGET}/s; ${checkins.checksPerServerCpuSecond ? `${checkins.checksPerServerCpuSecond.toFixed(0)} per server CPU-second; ` : ''}${checkins.checks} checks, ${checkins.errors} errors; granted ${checkins.grantedInLastPeriod} of ${checkins.allowed} allowed per period (${checkins.offeredMachines} machines offered) — accounting ${checkins.accountingCorrect ? 'correct' : 'WRONG'}`,
+      `target >= ${CHECKINS_TARGET}/s; ${checkins.checksPerServerCpuSecond ? `${checkins.checksPerServerCpuSecond.toFixed(0)} per server CPU-second; ` : ''}${checkins.checks > 0 ? `CPU per check: server ${checkins.serverCpuMsPerCheck ? `${(checkins.serverCpuMsPerCheck * 1000).toFixed(0)} µs, ` : ''}simulated machines ${((checkins.clientCpuSeconds / checkins.checks) * 1e6).toFixed(0)} µs; ` : ''}${checkins.checks} checks, ${checkins.errors} errors; granted ${checkins.grantedInLastPeriod} of ${checkins.allowed} allowed per period (${checkins.offeredMachines} machines offered) — accounting ${checkins.accountingCorrect ? 'correct' : 'WRONG'}`,
     ]);
   }
   const width = Math.max(...rows.map((row) => row[0].length));
