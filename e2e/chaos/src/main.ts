@@ -153,7 +153,7 @@ async function main(): Promise<number> {
     ...(clockJumps ? [installFaketime(machines, log)] : []),
     ...hooks.map((hook) =>
       hook.prepare(machines, log).catch((error: unknown) => {
-        const reason = (error instanceof Error ? error.message : String(error)).split('\n')[0]!.slice(0, 300);
+        const reason = (error instanceof Error ? error.message : String(error)).split('\n').slice(0, 3).join(' ').slice(0, 800);
         unprepared.set(hook, reason);
         log(`${hook.name}: could not prepare, its checker will say "unknown": ${reason}`);
       }),

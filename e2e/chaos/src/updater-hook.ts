@@ -65,7 +65,21 @@ export class UpdaterHook implements CheckerHook {
     this.machines = machines;
     this.log = log;
     this.since = Date.now();
-    await Promise.all(machines.names.map((name) => installFile(machines, name, BOOT_LOG_UNIT, bootLogUnit, 'systemctl daemon-reload').then(() => machines.exec(name, 'systemctl enable --now minicore-chaos-bootlog.service 2>&1'))));
+    // A machine may be rebooting (an earlier run's rollout goes on): each one is tried for a minute.
+    await Promise.all(
+      machines.names.map(async (name) => {
+        for (let attempt = 1; ; attempt++) {
+          try {
+            await installFile(machines, name, BOOT_LOG_UNIT, bootLogUnit, 'systemctl daemon-reload');
+            await machines.exec(name, 'systemctl enable --now minicore-chaos-bootlog.service 2>&1');
+            return;
+          } catch (error) {
+            if (attempt === 30) throw error;
+            await sleep(2_000);
+          }
+        }
+      }),
+    );
     const first = machines.names[0]!;
     for (let attempt = 1; ; attempt++) {
       try {
