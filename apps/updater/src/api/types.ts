@@ -7,7 +7,7 @@ import { Type, type Static } from '@minicore/http';
 export const RolloutPolicy = Type.Object({
   /** Nebraska's policy_updates_enabled; a new group starts with updates disabled, as in its UI. */
   updatesEnabled: Type.Boolean(),
-  /** Only one instance at a time until one has attempted this version; stop when updates time out. */
+  /** Only one instance at a time until one has attempted this version; stop when updates time out or the first attempt fails. */
   safeMode: Type.Boolean(),
   /** Grant only Monday to Friday, 09:00-17:00 in `timezone`. */
   officeHours: Type.Boolean(),

@@ -152,6 +152,29 @@ describe('a rollback (Flatcar’s 3/0 errorcode=44 in the first update check aft
   });
 });
 
+describe('safe mode', () => {
+  it('stops the group when the first attempt fails, without the server option (Nebraska UI: "stop if an update fails")', async () => {
+    // (as in Nebraska, the rule is "the first instance to attempt the version failed": with more than one
+    // update at a time allowed, others may have started by then and the group goes on)
+    await setup({ safeMode: true, maxUpdatesPerPeriod: 1 });
+    expect(send('m1', check()).updatecheck?.status).toBe('ok');
+    expect(send('m2', check()).status).toBe(AppStatus.MaxUpdatesPerPeriodLimitReached);
+    send('m1', event(3, 0, 10));
+    expect(store.getGroup(MINICORE_APP_ID, 'prod')?.policy.updatesEnabled).toBe(false);
+    expect(send('m2', check()).status).toBe(AppStatus.UpdatesDisabled);
+    await store.flush();
+    expect((await store.activity(1))[0]).toMatchObject({ class: 'RolloutFailed', severity: 'error' });
+  });
+
+  it('without safe mode or the option, a failure leaves the group running (Nebraska’s default)', async () => {
+    await setup({ maxUpdatesPerPeriod: 5 });
+    send('m1', check());
+    send('m1', event(3, 0, 10));
+    expect(store.getGroup(MINICORE_APP_ID, 'prod')?.policy.updatesEnabled).toBe(true);
+    expect(send('m2', check()).updatecheck?.status).toBe('ok');
+  });
+});
+
 describe('grants', () => {
   it('one per period: the second machine is OnHold with Nebraska’s error and update_engine sees 34', async () => {
     await setup({ maxUpdatesPerPeriod: 1 });

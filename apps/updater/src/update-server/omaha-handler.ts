@@ -194,7 +194,9 @@ class InstanceSession {
   failedRollout(): void {
     const group = this.group;
     const version = this.instance.lastUpdateVersion;
-    if (!group || !version || !this.context.disableUpdatesOnFailedRollout) return;
+    // Nebraska's "disable updates on failed rollout" server option (CoreRoller always did this), and
+    // safe mode as Nebraska's UI describes it: "Only update 1 instance at a time, and stop if an update fails".
+    if (!group || !version || !(this.context.disableUpdatesOnFailedRollout || group.policy.safeMode)) return;
     const stats = computeStats(this.validInstances(), group.name, version, group.policy, Date.parse(this.at));
     if (stats.attempted !== 1) return;
     group.policy.updatesEnabled = false;

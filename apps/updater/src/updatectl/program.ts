@@ -60,7 +60,7 @@ function addPolicyOptions(command: Command): Command {
     .addOption(new Option('--max-per-period <n>', 'most updates granted per period').argParser(positiveInteger))
     .addOption(new Option('--period <duration>', 'the period of --max-per-period, e.g. 15m').argParser(duration('--period')))
     .addOption(new Option('--timeout <duration>', 'an update not finished after this counts as timed out, e.g. 1d').argParser(duration('--timeout')))
-    .option('--safe-mode', 'one update at a time until one has been attempted; stop when updates time out')
+    .option('--safe-mode', 'one update at a time until one has been attempted; stop (pause the group) when updates time out or the first one fails')
     .option('--no-safe-mode', 'turn safe mode off')
     .option('--office-hours', 'grant updates only Monday-Friday 09:00-17:00 (in --timezone)')
     .option('--no-office-hours', 'grant updates at any time')
