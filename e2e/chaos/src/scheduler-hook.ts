@@ -188,7 +188,19 @@ export class SchedulerHook implements CheckerHook {
   /** The agent TTL drop-in on every machine; schedulerd restarts only where it changed. */
   private async setTtl(machines: Machines): Promise<void> {
     const text = `# The chaos runner's (e2e/chaos/src/scheduler-hook.ts): a machine lost for longer than this loses its units.\n[Service]\nEnvironment=SCHEDULERD_AGENT_TTL=${this.ttlMs}ms\n`;
-    const changed = await Promise.all(machines.names.map(async (name) => (await installFile(machines, name, DROP_IN, text, 'systemctl daemon-reload && systemctl restart minicore-schedulerd')) === 'changed'));
+    // A machine may be rebooting (an earlier run's rollout goes on): each one is tried for a minute.
+    const changed = await Promise.all(
+      machines.names.map(async (name) => {
+        for (let attempt = 1; ; attempt++) {
+          try {
+            return (await installFile(machines, name, DROP_IN, text, 'systemctl daemon-reload && systemctl restart minicore-schedulerd')) === 'changed';
+          } catch (error) {
+            if (attempt === 30) throw error;
+            await sleep(2_000);
+          }
+        }
+      }),
+    );
     if (changed.some(Boolean)) this.log(`scheduler: agent TTL set to ${this.ttlMs / 1000} s on ${changed.filter(Boolean).length} machines (schedulerd restarted there)`);
   }
 }
