@@ -27,9 +27,20 @@ Environment=LD_PRELOAD=${LIBRARY} FAKETIME_TIMESTAMP_FILE=${FAKETIME_FILE} FAKET
 `;
   let restarted = 0;
   for (const name of machines.names) {
-    await machines.exec(name, `mkdir -p $(dirname ${LIBRARY}) && echo +0 > ${FAKETIME_FILE}`);
-    await runCommand('docker', ['cp', HOST_LIBRARY, `${machines.containerId(name)}:${LIBRARY}`]);
-    if ((await installFile(machines, name, DROP_IN, dropIn, 'systemctl daemon-reload && systemctl restart minicore-kvd')) === 'changed') {
+    // A machine may be rebooting (an earlier run's rollout goes on): tried for a minute.
+    let result: 'changed' | 'same' = 'same';
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await machines.exec(name, `mkdir -p $(dirname ${LIBRARY}) && echo +0 > ${FAKETIME_FILE}`);
+        await runCommand('docker', ['cp', HOST_LIBRARY, `${machines.containerId(name)}:${LIBRARY}`]);
+        result = await installFile(machines, name, DROP_IN, dropIn, 'systemctl daemon-reload && systemctl restart minicore-kvd');
+        break;
+      } catch (error) {
+        if (attempt === 30) throw error;
+        await sleep(2_000);
+      }
+    }
+    if (result === 'changed') {
       restarted++;
       const deadline = Date.now() + 60_000;
       while (!(await machines.healthy()) && Date.now() < deadline) await sleep(500);
