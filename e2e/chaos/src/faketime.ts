@@ -28,7 +28,7 @@ Environment=LD_PRELOAD=${LIBRARY} FAKETIME_TIMESTAMP_FILE=${FAKETIME_FILE} FAKET
   let restarted = 0;
   for (const name of machines.names) {
     // A machine may be rebooting (an earlier run's rollout goes on): tried for a minute.
-    let result: 'changed' | 'same' = 'same';
+    let result: 'changed' | 'same';
     for (let attempt = 1; ; attempt++) {
       try {
         await machines.exec(name, `mkdir -p $(dirname ${LIBRARY}) && echo +0 > ${FAKETIME_FILE}`);
