@@ -31,8 +31,9 @@ export type ParsedUpdaterCommand = { kind: 'run'; options: UpdaterBenchOptions }
 export const UPDATER_USAGE = `Usage: npm run bench -- updater [options]
 
 Measures an update as updaterd installs it from a real update-server on 127.0.0.1 (download over
-HTTP, size + sha256 + ed25519 checks, unpacking into the passive slot with every file synced and
-re-hashed), against sha256sum + tar -xzf of the same bundle; then how much an install slows a
+HTTP, unpacking while it downloads, size + sha256 + ed25519 checks, every file hashed against the
+manifest and synced, at normal priority), against sha256sum FILE && tar -xzf FILE of the same bundle
+(warm cache, no fsync), alternating runs compared by their medians; then how much an install slows a
 CPU- and disk-bound workload running beside it (alone just before and after vs during the install; the
 issue's target is <= 10 %), with updaterd's default --install-priority idle (worker under nice 19 + ionice -c 3) and,
 for comparison, normal. Then update-server check-ins per second from simulated machines
