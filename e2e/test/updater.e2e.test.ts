@@ -3,7 +3,7 @@
 // (locksmith's etcd-lock) and come back running it from that slot. Then a release that fails its
 // health check (runnerd cannot start in it): the one machine granted it installs it, reboots into it,
 // is rolled back by its own updaterd at the trial deadline (provisioning: 90 s) and comes back on the
-// good slot; update-server shows the Error (RollbackError) and stops the group, the semaphore is free
+// good slot; update-server shows the Error (RollbackError) and stops the group (safe mode), the semaphore is free
 // again, and no other machine ever runs the broken release.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -107,14 +107,13 @@ describe.skipIf(cluster.kind !== 'vagrant')(`updater on the ${cluster.kind} clus
     // The last machine of the rollout above gives the semaphore back once it has been healthy for a while.
     await waitFor('the reboot semaphore to be free', async () => (((await lockState()).holders ?? []).length === 0 ? true : undefined), { timeoutMs: 60_000, intervalMs: 1_000 });
 
-    // One at a time, and the group stops when its first machine fails (provisioning starts
-    // update-server with --disable-updates-on-failed-rollout): the policy first, then the release.
+    // One at a time, and safe mode: the group stops when its first machine fails. The policy first, then the release.
     const bundle = path.join(work, `minicore-${brokenVersion}.mcr`);
     const packed = await packRelease(brokenVersion, bundle, ['--test-broken-daemon', 'runnerd']);
     await updatectlAdmin(server, ['release', 'upload', bundle]);
-    await updatectlAdmin(server, ['group', 'update', group, '--channel', channel, '--max-per-period', '1', '--period', '10s', '--enabled']);
+    await updatectlAdmin(server, ['group', 'update', group, '--channel', channel, '--max-per-period', '1', '--period', '10s', '--safe-mode', '--enabled']);
     await updatectlAdmin(server, ['channel', 'promote', channel, brokenVersion]);
-    console.log(`published ${brokenVersion} with runnerd broken on purpose (${packed.files} files); group ${group}: 1 update at a time`);
+    console.log(`published ${brokenVersion} with runnerd broken on purpose (${packed.files} files); group ${group}: 1 update at a time, safe mode`);
 
     // Ask the machine that is not the update server's first, then the others once it has the grant.
     const started = Date.now();

@@ -49,8 +49,6 @@ initial_cluster=${initial_cluster%,}
 endpoints=$(for j in $(seq 1 "$machines"); do printf 'http://%s:2379,' "$(peer "$j")"; done)
 endpoints=${endpoints%,}
 # The update server runs on the first machine (the cluster's CoreUpdate); every updaterd checks in there.
-# A group whose first machine to try a version fails (a download error, or a rollback) is switched off
-# (--disable-updates-on-failed-rollout, CoreRoller's rule; Nebraska's option).
 update_server="http://$(peer 1):4005"
 # Machine metadata for the scheduler's MachineMetadata=: the name, and a disk kind that differs
 # between machines so that constraints have something to select.
@@ -298,8 +296,7 @@ StartLimitIntervalSec=0
 EnvironmentFile=/etc/minicore/update-server.env
 ExecStart=$node $current/apps/updater/bin/update-server.js \\
   --listen $ip:4005 --data-dir /var/lib/minicore/update-server \\
-  --trusted-key /etc/minicore/release-key.pub --public-url http://$ip:4005 \\
-  --disable-updates-on-failed-rollout
+  --trusted-key /etc/minicore/release-key.pub --public-url http://$ip:4005
 Restart=always
 RestartSec=1
 TimeoutStopSec=5
