@@ -1,7 +1,8 @@
-import { checkScheduler, type LaunchedUnit, type UnitRound } from '@minicore/chaos-checkers';
+import { checkScheduler, rebootsOf, type LaunchedUnit, type UnitRound } from '@minicore/chaos-checkers';
 import { now, sleep } from './clock.js';
 import type { CheckerHook, RunOutcome } from './hooks.js';
 import { installFile, type Machines } from './machines.js';
+import { readBootLogs } from './updater-hook.js';
 
 /** schedulerd's drop-in on the chaos machines: the agent TTL (fleet's agent_ttl), shorter than the default 30 s. */
 const DROP_IN = '/etc/systemd/system/minicore-schedulerd.service.d/chaos-agent-ttl.conf';
@@ -35,6 +36,8 @@ export class SchedulerHook implements CheckerHook {
   private sampling = false;
   private sampler: Promise<void> | undefined;
   private readonly prefix: string;
+  /** Date.now() when prepare began: reboots are read from the machines' logs from there on. */
+  private since = 0;
 
   constructor(private readonly ttlMs: number) {
     this.prefix = `chaos-${Date.now().toString(36).slice(-5)}-`;
@@ -49,6 +52,7 @@ export class SchedulerHook implements CheckerHook {
   async prepare(machines: Machines, log: (line: string) => void): Promise<void> {
     this.machines = machines;
     this.log = log;
+    this.since = Date.now();
     await this.setTtl(machines);
     await this.destroyLeftovers();
     for (const unit of this.units) {
@@ -94,7 +98,10 @@ export class SchedulerHook implements CheckerHook {
     }
     this.sampling = false;
     await this.sampler;
+    // updaterd's reboots (logged by the updater checker's unit, when it runs): machine losses the faults do not list.
+    const reboots = rebootsOf(await readBootLogs(this.machines!, this.since)).map((reboot) => reboot.downMs);
     const result = checkScheduler({
+      reboots,
       units: this.units,
       rounds: this.rounds,
       faults: outcome.faults.map((fault) => ({ startMs: fault.startMs, endMs: fault.endMs })),

@@ -146,26 +146,7 @@ export class UpdaterHook implements CheckerHook {
     const machines = this.machines!;
     // No more machines get this release after the run (a kept cluster would reboot into the next run).
     await this.admin(['group', 'update', GROUP, '--no-enabled']).catch((error: unknown) => this.log(`updater: could not pause the group: ${(error as Error).message.split('\n')[0]}`));
-    const log: BootLogEntry[] = [];
-    for (const name of machines.names) {
-      let text = '';
-      for (let attempt = 0; attempt < 10; attempt++) {
-        try {
-          text = await machines.exec(name, `cat ${BOOT_LOG} 2>/dev/null || true`);
-          break;
-        } catch {
-          await sleep(2_000);
-        }
-      }
-      for (const line of text.split('\n')) {
-        const [kind, epoch, target] = line.trim().split(/\s+/);
-        if ((kind !== 'up' && kind !== 'down') || !epoch) continue;
-        // Only this run (from its preparation on: a reboot going on then has its boot, not its shutdown, logged here).
-        if (Number(epoch) < this.since) continue;
-        const atMs = fromWall(Number(epoch));
-        log.push({ machine: name, kind, atMs, ...(kind === 'down' ? { target: target ?? '' } : {}) });
-      }
-    }
+    const log = await readBootLogs(machines, this.since);
     const statuses = await Promise.all(machines.names.map(async (name) => `${name} ${(await machines.exec(name, 'updatectl status 2>&1 | head -3 | tr "\\n" " "').catch(() => '?')).trim()}`));
     const result = checkUpdater({ log, samples: this.samples, endMs, healthyAfterMs: HEALTHY_AFTER_MS });
     void outcome;
@@ -186,4 +167,31 @@ export class UpdaterHook implements CheckerHook {
     const server = `http://${this.machines!.list[0]!.address}:4005`;
     return runCommand(process.execPath, [path.join(workspaceRoot, 'apps/updater/dist/updatectl/main.js'), '--server', server, '--token', token, ...args], 120_000);
   }
+}
+
+/**
+ * Every machine's boot log (the unit above), from `sinceEpochMs` on, on the run's clock. Empty for a
+ * machine without the log (the updater checker did not run there).
+ */
+export async function readBootLogs(machines: Machines, sinceEpochMs: number): Promise<BootLogEntry[]> {
+  const log: BootLogEntry[] = [];
+  for (const name of machines.names) {
+    let text = '';
+    for (let attempt = 0; attempt < 10; attempt++) {
+      try {
+        text = await machines.exec(name, `cat ${BOOT_LOG} 2>/dev/null || true`);
+        break;
+      } catch {
+        await sleep(2_000);
+      }
+    }
+    for (const line of text.split('\n')) {
+      const [kind, epoch, target] = line.trim().split(/\s+/);
+      if ((kind !== 'up' && kind !== 'down') || !epoch) continue;
+      // Only this run (from its preparation on: a reboot going on then has its boot, not its shutdown, logged here).
+      if (Number(epoch) < sinceEpochMs) continue;
+      log.push({ machine: name, kind, atMs: fromWall(Number(epoch)), ...(kind === 'down' ? { target: target ?? '' } : {}) });
+    }
+  }
+  return log;
 }

@@ -55,6 +55,9 @@ describe('checkScheduler', () => {
     const noQuorum = base.quorumEvidence.filter((t) => t < 12_000 || t > 22_000);
     const excused = checkScheduler({ ...base, quorumEvidence: noQuorum, rounds: rounds(0, 60, views), faults: [{ startMs: 10_000, endMs: 12_000 }], healedAtMs: 30_000 });
     expect(excused.verdicts[1]!.result).toBe('pass');
+    // A machine going down to reboot within the gap starts the TTL + 10 s again (a machine loss of its own).
+    expect(checkScheduler({ ...base, reboots: [20_000], rounds: rounds(0, 60, views), faults: [{ startMs: 10_000, endMs: 12_000 }], healedAtMs: 12_000 }).verdicts[1]!.result).toBe('pass');
+    expect(checkScheduler({ ...base, reboots: [12_000], rounds: rounds(0, 60, views), faults: [{ startMs: 10_000, endMs: 12_000 }], healedAtMs: 12_000 }).verdicts[1]!.details[0]).toContain('(23.0 s after a machine went down to reboot at 12.0 s)');
   });
 
   it('fails when the units do not all run after the heal (a Global unit missing from a machine)', () => {

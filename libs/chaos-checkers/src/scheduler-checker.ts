@@ -38,6 +38,12 @@ export interface SchedulerCheckInput {
   /** Times (run ms) of acknowledged kv writes: where none came for more than `quorumGapMs`, kv had no quorum. */
   quorumEvidence: number[];
   quorumGapMs?: number;
+  /**
+   * When machines went down to reboot (updaterd's rollout, from their own logs): each is a machine
+   * loss the faults do not list. A unit's TTL + 10 s run again from the latest one within its gap
+   * (the engine may have just placed it on that machine, which keeps it until it is back or its TTL ends).
+   */
+  reboots?: number[];
   /** The machines' names: the Global unit must run on every one at the end. */
   machines: string[];
 }
@@ -88,7 +94,8 @@ const overlap = (a: Disruption, from: number, to: number) => Math.max(0, Math.mi
  *   to count: the machines are asked one after another, so one round can catch a unit that moved
  *   between two questions;
  * - every launched unit running somewhere again within TTL + 10 s of the moment it stopped running
- *   anywhere (a machine lost, halted, rebooted), not counting time without a kv quorum; and, after
+ *   anywhere (a machine lost, halted, rebooted), or of the latest reboot within that time, not counting
+ *   time without a kv quorum; and, after
  *   the last heal, every unit running (Global ones on every machine) within TTL + 10 s of the heal
  *   (a unit that stops again later is held to the first rule).
  */
@@ -152,9 +159,11 @@ export function checkScheduler(input: SchedulerCheckInput): { verdicts: Verdict[
       if (gapStart === undefined) return;
       const length = atMs - gapStart;
       longestGapMs[unit.name] = Math.max(longestGapMs[unit.name]!, length);
-      const excused = noQuorum.reduce((sum, gap) => sum + overlap(gap, gapStart!, atMs), 0);
-      if (length - excused > deadlineMs) {
-        late.push(`${unit.name} ran nowhere from ${(gapStart / 1000).toFixed(1)} s ${open ? `to the end of the run (${(atMs / 1000).toFixed(1)} s)` : `until ${(atMs / 1000).toFixed(1)} s`}: ${(length / 1000).toFixed(1)} s${excused > 0 ? ` (${(excused / 1000).toFixed(1)} s of it without a kv quorum)` : ''}, more than the TTL + 10 s (${deadlineMs / 1000} s)`);
+      const reboot = Math.max(-Infinity, ...(input.reboots ?? []).filter((at) => at > gapStart! && at < atMs));
+      const from = Math.max(gapStart, reboot);
+      const excused = noQuorum.reduce((sum, gap) => sum + overlap(gap, from, atMs), 0);
+      if (atMs - from - excused > deadlineMs) {
+        late.push(`${unit.name} ran nowhere from ${(gapStart / 1000).toFixed(1)} s ${open ? `to the end of the run (${(atMs / 1000).toFixed(1)} s)` : `until ${(atMs / 1000).toFixed(1)} s`}: ${(length / 1000).toFixed(1)} s${from > gapStart ? ` (${((atMs - from) / 1000).toFixed(1)} s after a machine went down to reboot at ${(from / 1000).toFixed(1)} s)` : ''}${excused > 0 ? ` (${(excused / 1000).toFixed(1)} s of it without a kv quorum)` : ''}, more than the TTL + 10 s (${deadlineMs / 1000} s)`);
       }
       gapStart = undefined;
     };
@@ -193,8 +202,11 @@ export function checkScheduler(input: SchedulerCheckInput): { verdicts: Verdict[
   const lastKnown = [...places].reverse().find((place) => place.unknown.length === 0);
   if (settledAfterHealMs === null) {
     finalProblems.push(`after the heal at ${(input.healedAtMs / 1000).toFixed(1)} s the units never all ran (last seen: ${lastKnown ? missingIn(lastKnown).join(', ') : 'no round in which every machine answered'})`);
-  } else if (settledAfterHealMs > deadlineMs) {
-    finalProblems.push(`every unit ran only ${(settledAfterHealMs / 1000).toFixed(1)} s after the heal: more than the TTL + 10 s (${deadlineMs / 1000} s)`);
+  } else {
+    // A machine going down to reboot after the heal is a machine loss too: the deadline runs from it.
+    const settledAt = input.healedAtMs + settledAfterHealMs;
+    const from = Math.max(input.healedAtMs, ...(input.reboots ?? []).filter((at) => at < settledAt));
+    if (settledAt - from > deadlineMs) finalProblems.push(`every unit ran only ${(settledAfterHealMs / 1000).toFixed(1)} s after the heal${from > input.healedAtMs ? ` (${((settledAt - from) / 1000).toFixed(1)} s after the last reboot began)` : ''}: more than the TTL + 10 s (${deadlineMs / 1000} s)`);
   }
   // A unit missing again later is judged by the gap rule above, not here: machines keep rebooting
   // after the heal (updaterd's rollout), and their units are briefly down each time.
