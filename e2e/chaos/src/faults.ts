@@ -92,8 +92,16 @@ async function heal(machines: Machines, fault: PlannedFault, target: Target): Pr
       await machines.powerOn(machine);
       return;
     case 'clock-jump':
-      await machines.exec(machine, `echo +0 > ${FAKETIME_FILE}`);
-      return;
+      // The offset file outlives a reboot: a machine rebooting now (updaterd) must not come back with its clock moved.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await machines.exec(machine, `echo +0 > ${FAKETIME_FILE}`);
+          return;
+        } catch (error) {
+          if (attempt === 60) throw error;
+          await sleep(1_000);
+        }
+      }
     default:
       await unpartition(machines);
   }
