@@ -120,7 +120,7 @@ export class SchedulerHook implements CheckerHook {
         `scheduler: ${this.units.length} units (${this.units.filter((u) => u.global).length} Global, ${this.units.filter((u) => u.conflicts.length).length} with Conflicts), agent TTL ${this.ttlMs / 1000} s, ${figures.rounds} rounds of systemctl on every machine`,
         `scheduler: moves ${Object.entries(figures.moves).filter(([, n]) => n > 0).map(([name, n]) => `${name.slice(this.prefix.length)} ${n}`).join(', ') || 'none'}`,
         `scheduler: longest time running nowhere ${gaps.map(([name, ms]) => `${name.slice(this.prefix.length)} ${(ms / 1000).toFixed(1)} s`).join(', ') || 'none'}`,
-        `scheduler: every unit running ${figures.settledAfterHealMs === null ? 'never' : `${(figures.settledAfterHealMs / 1000).toFixed(1)} s`} after the heal; ${figures.doubleRoundsDuringFaults} rounds with a unit on two machines during faults or their settling`,
+        `scheduler: every unit running ${figures.settledAfterHealMs === null ? 'never' : `${(figures.settledAfterHealMs / 1000).toFixed(1)} s`} after the heal, the Global one on every machine ${figures.globalsEverywhereAfterHealMs === null ? 'not seen' : `${(figures.globalsEverywhereAfterHealMs / 1000).toFixed(1)} s`} after it; ${figures.doubleRoundsDuringFaults} rounds with a unit on two machines during faults or their settling`,
       ],
     };
   }

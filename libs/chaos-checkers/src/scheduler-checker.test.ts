@@ -60,10 +60,13 @@ describe('checkScheduler', () => {
     expect(checkScheduler({ ...base, reboots: [12_000], rounds: rounds(0, 60, views), faults: [{ startMs: 10_000, endMs: 12_000 }], healedAtMs: 12_000 }).verdicts[1]!.details[0]).toContain('(23.0 s after a machine went down to reboot at 12.0 s)');
   });
 
-  it('fails when the units do not all run after the heal (a Global unit missing from a machine)', () => {
-    const { verdicts } = checkScheduler({ ...base, rounds: rounds(0, 30, (s) => (s >= 5 ? { ...steady, m3: ['web@2.service'] } : steady)), faults: [], healedAtMs: 5_000 });
+  it('fails when the units do not all run after the heal (a Global unit running nowhere), and reports when Global ones ran everywhere', () => {
+    const { verdicts } = checkScheduler({ ...base, rounds: rounds(0, 30, (s) => (s >= 5 ? { m1: ['a.service'], m2: ['web@1.service'], m3: ['web@2.service'] } : steady)), faults: [], healedAtMs: 5_000 });
     expect(verdicts[1]!.result).toBe('fail');
-    expect(verdicts[1]!.details.join()).toContain('g.service not on m3');
+    expect(verdicts[1]!.details.join()).toContain('g.service runs nowhere');
+    const late = checkScheduler({ ...base, rounds: rounds(0, 40, (s) => (s >= 5 && s < 35 ? { ...steady, m3: ['web@2.service'] } : steady)), faults: [], healedAtMs: 5_000 });
+    expect(late.verdicts[1]!.result).toBe('pass');
+    expect(late.figures.globalsEverywhereAfterHealMs).toBe(30_500);
   });
 
   it('does not count a gap while a machine could not be asked', () => {

