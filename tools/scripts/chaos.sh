@@ -46,7 +46,9 @@ run() { "$@" & child=$!; wait "$child"; local code=$?; child=0; return "$code"; 
 bash tools/scripts/ensure-installed.sh || exit 2
 source tools/scripts/nx-env.sh
 started=$(date +%s)
-run npx nx run-many -t build -p @minicore/kv @minicore/runner --output-style=static >/tmp/minicore-chaos-build.log 2>&1 || { cat /tmp/minicore-chaos-build.log; echo "chaos: build failed"; exit 2; }
+# Every app the machines run (their release is packed from these builds) and the release tool,
+# which the updater checker uses to publish a release during the run.
+run npx nx run-many -t build -p @minicore/kv @minicore/runner @minicore/scheduler @minicore/updater @minicore/release-tool --output-style=static >/tmp/minicore-chaos-build.log 2>&1 || { cat /tmp/minicore-chaos-build.log; echo "chaos: build failed"; exit 2; }
 
 up=1
 for i in $(seq 1 "$machines"); do
