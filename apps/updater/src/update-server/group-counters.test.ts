@@ -2,36 +2,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Prng } from '@minicore/seeded-random';
 import { AppStatus, MINICORE_APP_ID, buildUpdateEngineRequest, parseRequest, type RequestKind } from '@minicore/omaha';
 import { defaultPolicy, type InstanceRecord, type RolloutPolicy } from '../api/types.js';
 import { GroupCounters } from './group-counters.js';
 import { handleOmahaRequest, type OmahaContext } from './omaha-handler.js';
 import { computeStats } from './policy.js';
 import { ServerStore, newInstance } from './store.js';
-
-/** A small seeded generator (mulberry32), so that a failing sequence replays from its seed. */
-class Prng {
-  #state: number;
-  constructor(seed: number) {
-    this.#state = seed >>> 0;
-  }
-  next(): number {
-    this.#state = (this.#state + 0x6d2b79f5) >>> 0;
-    let t = this.#state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-  int(lo: number, hi: number): number {
-    return lo + Math.floor(this.next() * (hi - lo + 1));
-  }
-  chance(p: number): boolean {
-    return this.next() < p;
-  }
-  pick<T>(items: readonly T[]): T {
-    return items[this.int(0, items.length - 1)]!;
-  }
-}
 
 const HOUR = 3_600_000;
 const START = Date.parse('2026-03-04T12:00:00Z');
