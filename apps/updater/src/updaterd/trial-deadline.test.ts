@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { initialBootRecord, markGood, markUpdated, saveBootRecord, writeBootedSlot } from '@minicore/boot-record';
 import { isRollback } from './agent.js';
 import { TrialDeadline, type TrialInfo } from './trial-deadline.js';
@@ -41,6 +41,24 @@ describe('the trial deadline', () => {
     await sleep(200);
     expect(firedAt).toHaveLength(1);
     trial.stop();
+  });
+
+  it('waits out a deadline longer than one timer can hold (30 days) instead of firing at once', async () => {
+    const bootedAt = new Date();
+    await bootB(bootedAt);
+    const days = (n: number) => n * 24 * 3_600_000;
+    vi.useFakeTimers({ now: bootedAt, toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    try {
+      const { expired, trial } = deadline(days(30));
+      expect(await trial.start()).toEqual(expect.objectContaining({ deadlineAt: bootedAt.getTime() + days(30) }));
+      await vi.advanceTimersByTimeAsync(days(29));
+      expect(expired).toEqual([]);
+      await vi.advanceTimersByTimeAsync(days(1) + 1);
+      expect(expired).toHaveLength(1);
+      trial.stop();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('does nothing once healthy, off trial, for a slot already good, or with no deadline', async () => {

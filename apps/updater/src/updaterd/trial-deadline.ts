@@ -1,5 +1,8 @@
 import { loadBootRecord, readBootedSlot, type SlotName } from '@minicore/boot-record';
 
+/** setTimeout's longest delay (about 24.8 days): a longer one fires at once, with only a warning. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 export interface TrialInfo {
   /** The slot on trial (booted with its one try). */
   slot: SlotName;
@@ -51,12 +54,19 @@ export class TrialDeadline {
       this.stop();
     });
     if (this.#stopped) return trial;
-    this.#timer = setTimeout(
-      () => {
-        if (!healthy && !this.#stopped) this.options.onExpired(trial);
-      },
-      Math.max(0, deadlineAt - now),
-    );
+    const clock = this.options.now ?? Date.now;
+    // A deadline further off than one timer can wait is waited for in steps.
+    const arm = (left: number) => {
+      this.#timer = setTimeout(
+        () => {
+          if (healthy || this.#stopped) return;
+          if (left > MAX_TIMER_MS) arm(deadlineAt - clock());
+          else this.options.onExpired(trial);
+        },
+        Math.min(Math.max(0, left), MAX_TIMER_MS),
+      );
+    };
+    arm(deadlineAt - now);
     return trial;
   }
 
