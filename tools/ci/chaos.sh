@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # CI entry point for the short chaos run (called by .ci/run): installs vagrant, debootstrap and
 # libfaketime (the clock-jump fault: the runner copies the library into the machines) when missing,
-# makes sure dockerd runs, then `npm run chaos -- --duration 45s --seed 1` on 5 machines: boot, run
+# makes sure dockerd runs (as root: the full-disk fault's loop devices need root too), then `npm run chaos -- --duration 45s --seed 1` on 5 machines: boot, run
 # with the kv, scheduler and updater checkers, destroy (tools/scripts/chaos.sh), bounded by
 # MINICORE_CHAOS_TIMEOUT seconds (default 600).
 # The verdicts land in tmp/test-results/chaos.json (one assertion per checker) for the CI summary;
@@ -18,6 +18,8 @@ if ls vagrant/.vagrant-chaos/machines/*/docker/id >/dev/null 2>&1; then
   echo "chaos: destroying a chaos cluster left over from an earlier run"
   (cd vagrant && MINICORE_SUBNET=10.78.0 VAGRANT_DOTFILE_PATH="$(pwd)/.vagrant-chaos" vagrant destroy -f >/dev/null 2>&1) || true
 fi
+# And its kv disks (the full-disk fault's loop-mounted filesystems), if any.
+bash e2e/chaos/kv-disks.sh down vagrant/.vagrant-chaos/kv-disks || true
 mkdir -p tmp/test-results
 report=tmp/test-results/chaos.json
 rm -f "$report"

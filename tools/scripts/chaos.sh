@@ -22,6 +22,12 @@ export MINICORE_SUBNET=${MINICORE_CHAOS_SUBNET:-10.78.0}
 export VAGRANT_DOTFILE_PATH="$root/vagrant/.vagrant-chaos"
 export MINICORE_MACHINES=$machines
 export MINICORE_E2E_CLUSTER=vagrant
+# Full disks (the disk-full fault): each machine's kv data dir is a small ext4 filesystem on a loop
+# device of this host (e2e/chaos/kv-disks.sh), made before the boot, bind-mounted by the Vagrantfile
+# (MINICORE_KV_DISK_DIR), removed after the destroy. MINICORE_CHAOS_KV_DISK_MB=0: none (no disk-full).
+kv_disk_mb=${MINICORE_CHAOS_KV_DISK_MB:-256}
+kv_disks="$VAGRANT_DOTFILE_PATH/kv-disks"
+[ "$kv_disk_mb" != 0 ] && export MINICORE_KV_DISK_DIR="$kv_disks"
 
 child=0
 booted=0
@@ -32,6 +38,8 @@ destroy() {
   if [ "${MINICORE_CHAOS_KEEP:-0}" = 1 ]; then echo "chaos: MINICORE_CHAOS_KEEP=1: the chaos cluster stays up"; return 0; fi
   echo "chaos: destroying the chaos cluster"
   (cd vagrant && vagrant destroy -f >/tmp/minicore-chaos-destroy.log 2>&1) || { cat /tmp/minicore-chaos-destroy.log; echo "chaos: vagrant destroy failed"; }
+  # Also after a failed destroy: the host's mounts and loop devices must not outlive the run.
+  bash e2e/chaos/kv-disks.sh down "$kv_disks" || echo "chaos: removing the kv disks failed (see: losetup -a; findmnt | grep kv-disks)"
 }
 on_signal() {
   echo "chaos: interrupted"
@@ -60,6 +68,12 @@ if [ "$up" = 0 ]; then
   run bash tools/scripts/node-image.sh || { echo "chaos: node image build failed"; exit 2; }
   echo "chaos: booting the chaos cluster ($machines machines on $MINICORE_SUBNET.0/24)"
   booted=1
+  if [ "$kv_disk_mb" != 0 ]; then
+    # New disks for a new cluster (an earlier member's Raft state must not be reused); machines that
+    # exist but are stopped keep theirs.
+    ls "$VAGRANT_DOTFILE_PATH"/machines/*/docker/id >/dev/null 2>&1 || bash e2e/chaos/kv-disks.sh down "$kv_disks"
+    bash e2e/chaos/kv-disks.sh up "$kv_disks" "$machines" "$kv_disk_mb" || { echo "chaos: making the kv disks failed"; exit 2; }
+  fi
   # Once more on failure: with other clusters on the same engine the docker provider can trip (a
   # container it just made is not found yet); `vagrant up --provision` is idempotent.
   if ! run env -C vagrant vagrant up --provider=docker --provision >/tmp/minicore-chaos-up.log 2>&1; then

@@ -1,6 +1,7 @@
 import { blockedPeers, LEADER, type FaultRecord, type PlannedFault } from '@minicore/chaos-checkers';
 import { now, sleep } from './clock.js';
 import { FAKETIME_FILE } from './faketime.js';
+import { fillKvDisk, freeAllKvDisks, freeKvDisk, kvdHealthyAfter, kvdRestarts } from './kv-disk.js';
 import type { Machines } from './machines.js';
 
 const KVD = 'minicore-kvd.service';
@@ -22,6 +23,7 @@ export async function runFault(machines: Machines, fault: PlannedFault, log: (li
   await sleep(startMs + fault.holdMs - now());
   try {
     await heal(machines, fault, target);
+    if (fault.kind === 'disk-full' && target.machine) measureRecovery(machines, record, target);
   } catch (error) {
     record.error = `${record.error ? `${record.error}; ` : ''}heal: ${firstLine(error)}`;
     log(`fault #${fault.id} failed to heal: ${record.error}`);
@@ -37,6 +39,36 @@ interface Target {
   machine?: string;
   groups?: string[][];
   note: string;
+  /** disk-full: kvd's NRestarts before the disk was filled, and when it was full (run ms). */
+  restartsBefore?: number | undefined;
+  filledAtMs?: number;
+}
+
+/** Measurements still running after their fault healed (a full disk's recovery); awaited before the report. */
+const pending: Promise<void>[] = [];
+
+/** After a full disk got its space back: how long until its kvd is healthy, and how often it restarted meanwhile. */
+function measureRecovery(machines: Machines, record: FaultRecord, target: Target): void {
+  const machine = target.machine as string;
+  const restartsBefore = target.restartsBefore;
+  const window = { machine, startMs: target.filledAtMs ?? record.startMs, endMs: now() };
+  record.diskFull = window;
+  pending.push(
+    (async () => {
+      const recoveredAfterMs = await kvdHealthyAfter(machines.byName(machine).kvUrl, 60_000);
+      const restartsAfter = await kvdRestarts(machines, machine);
+      record.diskFull = {
+        ...window,
+        ...(recoveredAfterMs === undefined ? {} : { recoveredAfterMs }),
+        ...(restartsBefore === undefined || restartsAfter === undefined ? {} : { restarts: restartsAfter - restartsBefore }),
+      };
+    })(),
+  );
+}
+
+/** Waits for the measurements of healed faults. */
+export async function settleFaultMeasurements(): Promise<void> {
+  await Promise.all(pending);
 }
 
 async function resolveTarget(machines: Machines, fault: PlannedFault): Promise<Target> {
@@ -76,6 +108,12 @@ async function inject(machines: Machines, fault: PlannedFault, target: Target): 
       await machines.exec(machine, `echo ${offset >= 0 ? '+' : ''}${offset} > ${FAKETIME_FILE}`);
       return `kvd's wall clock on ${machine}${target.note} moved ${offset >= 0 ? '+' : ''}${offset} s for ${(fault.holdMs / 1000).toFixed(1)} s (libfaketime)`;
     }
+    case 'disk-full': {
+      target.restartsBefore = await kvdRestarts(machines, machine);
+      const bytes = await fillKvDisk(machine);
+      target.filledAtMs = now();
+      return `kvd's disk on ${machine}${target.note} filled (${(bytes / 1024 / 1024).toFixed(0)} MiB of filler) for ${(fault.holdMs / 1000).toFixed(1)} s`;
+    }
   }
 }
 
@@ -90,6 +128,9 @@ async function heal(machines: Machines, fault: PlannedFault, target: Target): Pr
     case 'halt':
     case 'crash':
       await machines.powerOn(machine);
+      return;
+    case 'disk-full':
+      freeKvDisk(machine);
       return;
     case 'clock-jump':
       // The offset file outlives a reboot: a machine rebooting now (updaterd) must not come back with its clock moved.
@@ -127,10 +168,15 @@ async function unpartition(machines: Machines): Promise<void> {
 }
 
 /**
- * Heals everything, whatever state a fault left: machines powered on, partitions flushed, kvd
- * continued and started. Run at the end, and after a runner error, so the cluster is left whole.
+ * Heals everything, whatever state a fault left: full disks emptied, machines powered on,
+ * partitions flushed, kvd continued and started. Run at the end, and after a runner error, so the cluster is left whole.
  */
 export async function healAll(machines: Machines, log: (line: string) => void): Promise<void> {
+  try {
+    freeAllKvDisks(machines.names);
+  } catch (error) {
+    log(`heal: kv disks: ${firstLine(error)}`);
+  }
   for (const name of machines.names) {
     try {
       if (!(await machines.running(name))) {

@@ -6,6 +6,7 @@ import {
   checkFinalAgreement,
   checkTtls,
   checkWatches,
+  describeDiskFull,
   describeFault,
   FAULT_KINDS,
   formatMarkdown,
@@ -27,7 +28,8 @@ import { Prng } from '@minicore/seeded-random';
 import { workspaceRoot } from './cluster.js';
 import { now, sleep, startClock } from './clock.js';
 import { faketimeAvailable, installFaketime } from './faketime.js';
-import { healAll, runFault } from './faults.js';
+import { healAll, runFault, settleFaultMeasurements } from './faults.js';
+import { kvDisksUnavailable } from './kv-disk.js';
 import { NOT_CHECKED, type CheckerHook } from './hooks.js';
 import { readTree } from './http.js';
 import { Machines } from './machines.js';
@@ -75,7 +77,7 @@ const chosenKinds = values.faults ? (values.faults.split(',') as FaultKind[]) : 
 for (const kind of chosenKinds) if (!FAULT_KINDS.includes(kind)) throw new Error(`unknown fault kind ${kind}: expected ${FAULT_KINDS.join(', ')}`);
 // Clock jumps need libfaketime on this host (copied into the machines); without it they are left out.
 const clockJumps = chosenKinds.includes('clock-jump') && faketimeAvailable();
-const kinds = chosenKinds.filter((kind) => kind !== 'clock-jump' || clockJumps);
+const kindsWithoutDisks = chosenKinds.filter((kind) => kind !== 'clock-jump' || clockJumps);
 if (values.machines) process.env['MINICORE_MACHINES'] = values.machines;
 const stamp = new Date().toISOString().replaceAll(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
 const outputDir = path.resolve(values.output ?? path.join(workspaceRoot, 'tmp', 'chaos', `${seed}-${stamp}`));
@@ -143,6 +145,10 @@ async function main(): Promise<number> {
   log(`chaos run: seed ${seed}, ${values.duration} of faults on ${names.length} machines (${names.join(', ')}); output ${outputDir}`);
   if (!(await waitHealthy('before the run', 120_000))) throw new Error('the cluster is not healthy: is it up? (tools/scripts/chaos.sh boots it)');
   await clearPrefix();
+  // Full disks need the kv disks tools/scripts/chaos.sh mounts for the cluster it boots; without them they are left out.
+  const noDisks = kindsWithoutDisks.includes('disk-full') ? await kvDisksUnavailable(machines) : undefined;
+  const kinds = kindsWithoutDisks.filter((kind) => kind !== 'disk-full' || noDisks === undefined);
+  if (noDisks) log(`full disks left out: ${noDisks}`);
   const schedule = generateSchedule({ seed, durationMs, machines: names, kinds });
   log(`schedule (${schedule.length} faults): ${schedule.map((fault) => `${(fault.atMs / 1000).toFixed(1)}s ${describeFault(fault)}`).join('; ')}`);
   if (chosenKinds.includes('clock-jump') && !clockJumps) log('clock jumps left out: no libfaketime on this host (apt-get install libfaketime)');
@@ -186,6 +192,7 @@ async function main(): Promise<number> {
     await healAll(machines, log);
     await waitHealthy('after healing', 120_000);
     healedAtMs = now();
+    await settleFaultMeasurements();
   }
   log(`healed at ${(healedAtMs / 1000).toFixed(1)} s; ${quietMs / 1000} s of load without faults`);
   await sleep(quietMs);
@@ -266,7 +273,7 @@ async function main(): Promise<number> {
   const jumps = faults.filter((fault) => fault.kind === 'clock-jump').map((fault) => ({ startMs: fault.startMs, endMs: fault.endMs }));
   verdicts.push(checkTtls({ keys: workload.ttls, log: watches.log, covered: watches.covered, endIndex: sentinel, present, clockJumps: jumps }));
   const quorumEvidence = workload.timed.filter((op) => op.outcome === 'ok').map((op) => op.ended);
-  const figures: string[] = [];
+  const figures: string[] = faults.flatMap((fault) => (fault.diskFull ? [`#${fault.id} ${describeDiskFull(fault.diskFull, workload.history)}`] : []));
   for (const [hook, reason] of unprepared) verdicts.push({ checker: `${hook.name}: the checker ran`, result: 'unknown', summary: `the ${hook.name} checker could not prepare: ${reason}`, details: [reason] });
   for (const hook of ready) {
     try {

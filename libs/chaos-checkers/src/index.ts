@@ -7,6 +7,7 @@ export { checkAcknowledgedWrites, checkFinalAgreement, type FinalReads, type Onc
 export { percentile, timeline, type Bucket, type TimedOperation } from './timeline.js';
 export { formatMarkdown, passed, vitestJson, type FaultRecord, type RunReport } from './report.js';
 export { renderHtml, renderSvg } from './html-report.js';
+export { describeDiskFull, type DiskFullWindow } from './disk-full.js';
 export { verdict, type Verdict } from './verdict.js';
 export { checkScheduler, noQuorumIntervals, type Disruption, type LaunchedUnit, type SchedulerCheckInput, type SchedulerFigures, type UnitRound } from './scheduler-checker.js';
 export { checkUpdater, mostAtOnce, rebootsOf, type BootLogEntry, type Reboot, type SemaphoreSample, type UpdaterCheckInput } from './updater-checker.js';

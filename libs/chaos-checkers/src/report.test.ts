@@ -48,9 +48,9 @@ describe('the run report', () => {
     expect(text).toContain('| all | 15 | 0 | 1 | 2 | 18 |');
     expect(text).toContain('Reproduce: `npm run chaos -- --duration 20s --seed 42 --machines 3`');
     expect(text).not.toContain('History excerpt');
-    expect(text).not.toContain('## Scheduler and updater');
+    expect(text).not.toContain('## Figures: full disks, scheduler, updater');
     const withFigures = formatMarkdown({ ...sampleReport(true), figures: ['updater: reboots core-2 3.0-7.5 s; at most 1 at once'] });
-    expect(withFigures).toContain('## Scheduler and updater\n\n- updater: reboots core-2 3.0-7.5 s; at most 1 at once\n');
+    expect(withFigures).toContain('## Figures: full disks, scheduler, updater\n\n- updater: reboots core-2 3.0-7.5 s; at most 1 at once\n');
   });
 
   it('adds the history excerpt and the seed on a failure', () => {

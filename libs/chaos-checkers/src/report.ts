@@ -1,3 +1,4 @@
+import type { DiskFullWindow } from './disk-full.js';
 import type { Bucket } from './timeline.js';
 import type { Verdict } from './verdict.js';
 
@@ -11,6 +12,8 @@ export interface FaultRecord {
   endMs: number;
   /** When injecting or healing it failed. */
   error?: string;
+  /** disk-full: which machine, and what its kvd did (restarts, time to healthy). */
+  diskFull?: DiskFullWindow;
 }
 
 export interface RunReport {
@@ -64,7 +67,7 @@ export function formatMarkdown(report: RunReport): string {
     '| # | kind | start | end | what | error |',
     '|---|------|-------|-----|------|-------|',
     ...report.faults.map((fault) => `| ${fault.id} | ${fault.kind} | ${seconds(fault.startMs)} | ${seconds(fault.endMs)} | ${cell(fault.description)} | ${cell(fault.error ?? '')} |`),
-    ...(report.figures?.length ? ['', '## Scheduler and updater', '', ...report.figures.map((line) => `- ${line}`)] : []),
+    ...(report.figures?.length ? ['', '## Figures: full disks, scheduler, updater', '', ...report.figures.map((line) => `- ${line}`)] : []),
     '',
     '## Operations',
     '',

@@ -1,9 +1,10 @@
 import { Prng } from '@minicore/seeded-random';
 
 /**
- * The faults the runner can inject. Slow and full disks are absent on purpose: the docker-provider
- * machines share a cgroup-v1 host's overlayfs disk, with no block device of their own (see
- * e2e/chaos/README.md). Clock jumps shift one kvd's wall clock through libfaketime.
+ * The faults the runner can inject. Slow disks are absent on purpose: the docker-provider machines
+ * share a cgroup-v1 host's overlayfs disk, with no block device of their own (see
+ * e2e/chaos/README.md). Full disks fill a small loop-mounted filesystem the host made for kvd's data
+ * dir. Clock jumps shift one kvd's wall clock through libfaketime.
  */
 export type FaultKind =
   /** kill -9 of kvd; systemd's Restart=always brings it back after RestartSec. */
@@ -21,9 +22,11 @@ export type FaultKind =
   /** Two halves that cannot reach each other, and one bridge machine that reaches both. */
   | 'partition-bridge'
   /** kvd's wall clock moved by `clockOffsetS` (libfaketime) for `holdMs`, then back; its monotonic clock stays. */
-  | 'clock-jump';
+  | 'clock-jump'
+  /** kvd's data dir filled to the last block (from the host) for `holdMs`, then the filler deleted. */
+  | 'disk-full';
 
-export const FAULT_KINDS: readonly FaultKind[] = ['kill', 'pause', 'halt', 'crash', 'partition-minority', 'partition-leader', 'partition-bridge', 'clock-jump'];
+export const FAULT_KINDS: readonly FaultKind[] = ['kill', 'pause', 'halt', 'crash', 'partition-minority', 'partition-leader', 'partition-bridge', 'clock-jump', 'disk-full'];
 
 /** The machine a fault hits; LEADER means the leader at the moment the fault starts. */
 export const LEADER = '@leader';
@@ -35,7 +38,7 @@ export interface PlannedFault {
   atMs: number;
   /** How long it lasts before it is healed (for kill: how long the runner waits before the next fault). */
   holdMs: number;
-  /** kill, pause, halt, crash: one machine name or LEADER. */
+  /** kill, pause, halt, crash, clock-jump, disk-full: one machine name or LEADER. */
   target?: string;
   /** Partitions: groups that cannot reach each other (a machine in no group reaches everyone: the bridge). */
   groups?: string[][];
@@ -64,6 +67,7 @@ const HOLD: Record<FaultKind, [number, number]> = {
   'partition-leader': [4_000, 12_000],
   'partition-bridge': [4_000, 12_000],
   'clock-jump': [4_000, 12_000],
+  'disk-full': [4_000, 12_000],
 };
 /** Calm between two faults, [min, max] ms. */
 const GAP: [number, number] = [2_000, 6_000];
@@ -96,7 +100,8 @@ function placement(kind: FaultKind, machines: string[], prng: Prng): Pick<Planne
   switch (kind) {
     case 'kill':
     case 'pause':
-      // Half of the process faults hit the leader: that is where they hurt.
+    case 'disk-full':
+      // Half of the process faults and full disks hit the leader: that is where they hurt.
       return { target: prng.chance(0.5) ? LEADER : shuffled[0] };
     case 'halt':
     case 'crash':
