@@ -11,7 +11,7 @@ cd "$(dirname "$0")/../.."
 started=$(date +%s)
 seed=${MINICORE_CHAOS_SEED:-1}
 duration=${MINICORE_CHAOS_DURATION:-45s}
-bash tools/ci/apt-install.sh vagrant debootstrap rsync libfaketime || { echo "chaos: apt-get install vagrant debootstrap libfaketime failed"; exit 1; }
+bash tools/ci/apt-install.sh vagrant debootstrap rsync libfaketime e2fsprogs || { echo "chaos: apt-get install vagrant debootstrap rsync libfaketime e2fsprogs failed"; exit 1; }
 bash tools/ci/start-dockerd.sh || { echo "chaos: no Docker engine"; exit 1; }
 # A chaos cluster left over from an earlier, killed run: destroy it, so that this run boots (and destroys) its own.
 if ls vagrant/.vagrant-chaos/machines/*/docker/id >/dev/null 2>&1; then

@@ -72,7 +72,9 @@ if [ "$up" = 0 ]; then
     # New disks for a new cluster (an earlier member's Raft state must not be reused); machines that
     # exist but are stopped keep theirs.
     ls "$VAGRANT_DOTFILE_PATH"/machines/*/docker/id >/dev/null 2>&1 || bash e2e/chaos/kv-disks.sh down "$kv_disks"
-    bash e2e/chaos/kv-disks.sh up "$kv_disks" "$machines" "$kv_disk_mb" || { echo "chaos: making the kv disks failed"; exit 2; }
+    # Without loop devices (a machine that cannot make them) the run goes on without that one fault:
+    # the runner schedules disk-full only where the kv data dir is such a disk.
+    bash e2e/chaos/kv-disks.sh up "$kv_disks" "$machines" "$kv_disk_mb" || { echo "chaos: making the kv disks failed: no full-disk fault in this run"; unset MINICORE_KV_DISK_DIR; }
   fi
   # Once more on failure: with other clusters on the same engine the docker provider can trip (a
   # container it just made is not found yet); `vagrant up --provision` is idempotent.
