@@ -46,9 +46,7 @@ beforeAll(async () => {
   await work.setup();
   const bundle = await work.bundle('2.0.0', 256 * 1024);
   server = await new UpdateServerProcess(await mkdtemp(path.join(work.dir, 'server-')), TOKEN).boot();
-  expect((await server.updatectl(['release', 'upload', bundle])).code).toBe(0);
-  expect((await server.updatectl(['channel', 'create', 'stable', '2.0.0'])).code).toBe(0);
-  expect((await server.updatectl(['group', 'create', 'prod', '--channel', 'stable', '--track', 'stable', '--max-per-period', '100', '--enabled'])).code).toBe(0);
+  await server.publishStable(bundle, '2.0.0');
 });
 
 afterAll(async () => {

@@ -40,9 +40,7 @@ beforeAll(async () => {
   trustedKey = await loadPublicKey(`${work.key}.pub`);
   bundle = await work.bundle('3.0.0', 0, 384 * 1024);
   server = await new UpdateServerProcess(await mkdtemp(path.join(work.dir, 'server-')), TOKEN).boot();
-  expect((await server.updatectl(['release', 'upload', bundle])).code).toBe(0);
-  expect((await server.updatectl(['channel', 'create', 'stable', '3.0.0'])).code).toBe(0);
-  expect((await server.updatectl(['group', 'create', 'prod', '--channel', 'stable', '--track', 'stable', '--max-per-period', '100', '--enabled'])).code).toBe(0);
+  await server.publishStable(bundle, '3.0.0');
   const pkg = (await server.admin<{ filename: string }[]>('GET', '/packages')).body[0]!;
   payloadUrl = `${server.url}/packages/${APP_KEY}/${pkg.filename}`;
 }, 60_000);

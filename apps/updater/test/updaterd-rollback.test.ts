@@ -69,9 +69,7 @@ beforeAll(async () => {
       const installed = await run(bins.updaterd, ['install', '--slots-dir', slots, '--bundle', good, '--trusted-key', `${work.key}.pub`, '--slot', 'A']);
       expect(installed.code, installed.stderr).toBe(0);
       server = await new UpdateServerProcess(await mkdtemp(path.join(work.dir, 'server-')), TOKEN, ['--disable-updates-on-failed-rollout']).boot();
-      expect((await server.updatectl(['release', 'upload', update])).code).toBe(0);
-      expect((await server.updatectl(['channel', 'create', 'stable', '2.0.0'])).code).toBe(0);
-      expect((await server.updatectl(['group', 'create', 'prod', '--channel', 'stable', '--track', 'stable', '--max-per-period', '1', '--period', '1s', '--enabled'])).code).toBe(0);
+      await server.publishStable(update, '2.0.0', ['--max-per-period', '1', '--period', '1s']);
     })(),
   ]).then(([cluster]) => [cluster]);
   kv = new KvClient({ endpoints: kvd.endpoints });

@@ -36,9 +36,7 @@ beforeAll(async () => {
   trustedKey = await loadPublicKey(`${work.key}.pub`);
   bundle = await work.bundle('2.0.0', 32 * 1024);
   server = await new UpdateServerProcess(await mkdtemp(path.join(work.dir, 'server-')), TOKEN).boot();
-  expect((await server.updatectl(['release', 'upload', bundle])).code).toBe(0);
-  expect((await server.updatectl(['channel', 'create', 'stable', '2.0.0'])).code).toBe(0);
-  expect((await server.updatectl(['group', 'create', 'prod', '--channel', 'stable', '--track', 'stable', '--max-per-period', '100', '--enabled'])).code).toBe(0);
+  await server.publishStable(bundle, '2.0.0');
 });
 
 afterAll(async () => {

@@ -8,6 +8,7 @@ export {
   saveBootRecord,
   updateBootRecord,
   writeFileAtomic,
+  fsyncPath,
   writeBootedSlot,
   readBootedSlot,
   slotDirectory,

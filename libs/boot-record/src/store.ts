@@ -56,7 +56,8 @@ async function readCopy(file: string): Promise<{ generation: number; record: Boo
   }
 }
 
-async function fsyncPath(target: string): Promise<void> {
+/** Flushes a file or a folder (a folder: the names in it, after a create or rename) to the disk. */
+export async function fsyncPath(target: string): Promise<void> {
   const handle = await open(target, 'r');
   try {
     await handle.sync();

@@ -1,9 +1,9 @@
 import type { KeyObject } from 'node:crypto';
 import { once } from 'node:events';
-import { lstat, open, readFile, rename, rm } from 'node:fs/promises';
+import { lstat, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
-import { BootRecordError, markGood, markUpdated, otherSlot, slotDirectory, updateBootRecord, writeFileAtomic, type SlotName } from '@minicore/boot-record';
+import { BootRecordError, fsyncPath, markGood, markUpdated, otherSlot, slotDirectory, updateBootRecord, writeFileAtomic, type SlotName } from '@minicore/boot-record';
 import { ErrorCode } from '@minicore/omaha';
 import { ReleaseError, listFiles, parseManifest, readBundle, serializeManifest, type ReleaseErrorCode, type ReleaseManifest } from '@minicore/release';
 import { UpdateFailure, type PayloadSink } from './download.js';
@@ -31,15 +31,6 @@ export async function readSlotManifest(slotsDir: string, slot: SlotName): Promis
     return parseManifest(await readFile(slotManifestFile(slotsDir, slot)));
   } catch {
     return undefined;
-  }
-}
-
-async function syncDirectory(dir: string): Promise<void> {
-  const handle = await open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
   }
 }
 
@@ -201,7 +192,7 @@ export async function installIntoSlot(options: InstallOptions): Promise<{ slot: 
     await updateBootRecord(options.slotsDir, (record) => ({ ...record, [slot]: { priority: 0, tries: 0, successful: false } }));
     await rm(target, { recursive: true, force: true });
     await rename(staging, target);
-    await syncDirectory(options.slotsDir);
+    await fsyncPath(options.slotsDir);
     await writeFileAtomic(slotManifestFile(options.slotsDir, slot), serializeManifest(manifest).toString());
     await updateBootRecord(options.slotsDir, (record) => (options.mark === 'trial' ? markUpdated(record, slot) : markGood(record, slot)));
   } catch (error) {

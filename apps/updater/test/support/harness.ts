@@ -44,6 +44,18 @@ export class UpdateServerProcess extends DaemonProcess {
     return run(bins.updatectl, args, { UPDATECTL_SERVER: this.url, UPDATECTL_TOKEN: token });
   }
 
+  /**
+   * What an operator does to roll a release out, through updatectl: uploads `bundle`, creates the
+   * channel `stable` at `version` and the enabled group `prod` (track `stable`) with `groupOptions`.
+   */
+  async publishStable(bundle: string, version: string, groupOptions: string[] = ['--max-per-period', '100']): Promise<void> {
+    const steps = [['release', 'upload', bundle], ['channel', 'create', 'stable', version], ['group', 'create', 'prod', '--channel', 'stable', '--track', 'stable', ...groupOptions, '--enabled']];
+    for (const args of steps) {
+      const outcome = await this.updatectl(args);
+      if (outcome.code !== 0) throw new Error(`updatectl ${args.join(' ')} exited with ${outcome.code}: ${outcome.stderr}`);
+    }
+  }
+
   async admin<T>(method: string, route: string, body?: unknown, token = this.token): Promise<{ status: number; body: T }> {
     const response = await fetch(`${this.url}/api${route}`, {
       method,
